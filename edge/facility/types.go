@@ -1,0 +1,199 @@
+package facility
+
+import (
+	"fmt"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Facility is the whole configuration of one facility: its cluster nodes, its
+// map of zones, the people and groups it knows, its devices, the console users
+// and the alarm policy. It is loaded from one YAML file by [Load] or [Parse].
+type Facility struct {
+	ID       string      `yaml:"id"`
+	Name     string      `yaml:"name"`
+	Kind     Kind        `yaml:"kind"`
+	Timezone string      `yaml:"timezone"`
+	Nodes    []Node      `yaml:"nodes"`
+	Site     Site        `yaml:"site"`
+	Zones    []Zone      `yaml:"zones"`
+	People   []Person    `yaml:"people"`
+	Groups   []Group     `yaml:"groups"`
+	Devices  []Device    `yaml:"devices"`
+	Users    []User      `yaml:"users"`
+	Alarms   AlarmPolicy `yaml:"alarms"`
+}
+
+// Node is one on-site appliance of the facility's cluster.
+type Node struct {
+	ID string `yaml:"id"`
+	// RaftAddr is the cluster listen address (host:port), advertised to peers.
+	RaftAddr string `yaml:"raft_addr"`
+	// HTTPAddr is the console/API listen address (host:port).
+	HTTPAddr string `yaml:"http_addr"`
+}
+
+// Site is the extent of the facility's map in metres. Every polygon lies in
+// the rectangle from (0, 0) to (Width, Height).
+type Site struct {
+	Width  float64 `yaml:"width"`
+	Height float64 `yaml:"height"`
+}
+
+// Zone is an area of the facility. Zones form a tree: building › floor ›
+// unit › cell. Zone ids are unique across the whole tree.
+type Zone struct {
+	ID       string   `yaml:"id"`
+	Name     string   `yaml:"name"`
+	Kind     ZoneKind `yaml:"kind"`
+	Polygon  []Point  `yaml:"polygon"`
+	Capacity int      `yaml:"capacity"`
+	Zones    []Zone   `yaml:"zones"`
+}
+
+// Point is a position on the site map in metres. In YAML it is written as a
+// two-element flow sequence: [x, y].
+type Point struct {
+	X, Y float64
+}
+
+// UnmarshalYAML decodes a point from a two-element sequence of numbers.
+func (p *Point) UnmarshalYAML(n *yaml.Node) error {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind != yaml.SequenceNode || len(n.Content) != 2 {
+		return fmt.Errorf("point must be [x, y], got %s", describe(n))
+	}
+	var xy [2]float64
+	for i, c := range n.Content {
+		if c.Kind == yaml.AliasNode && c.Alias != nil {
+			c = c.Alias
+		}
+		if c.Kind != yaml.ScalarNode || c.Decode(&xy[i]) != nil {
+			return fmt.Errorf("point must be [x, y] of numbers, got %s", describe(c))
+		}
+	}
+	p.X, p.Y = xy[0], xy[1]
+	return nil
+}
+
+// MarshalYAML encodes the point as a flow sequence [x, y].
+func (p Point) MarshalYAML() (any, error) {
+	n := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+	for _, v := range []float64{p.X, p.Y} {
+		c := &yaml.Node{}
+		if err := c.Encode(v); err != nil {
+			return nil, err
+		}
+		n.Content = append(n.Content, c)
+	}
+	return n, nil
+}
+
+// Person is a member of staff or a resident (inmate, detainee, patient).
+type Person struct {
+	ID     string     `yaml:"id"`
+	Name   string     `yaml:"name"`
+	Role   PersonRole `yaml:"role"`
+	Groups []string   `yaml:"groups"`
+	// Tags are the RFID EPCs the person carries, as hex strings.
+	Tags []string `yaml:"tags"`
+	// Cards are the person's access card numbers.
+	Cards []uint64 `yaml:"cards"`
+}
+
+// Group is a named set of people (a wing's residents, a work detail, a shift).
+type Group struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+}
+
+// Device is a sensor, actuator or camera, owned by one node.
+type Device struct {
+	ID   string     `yaml:"id"`
+	Kind DeviceKind `yaml:"kind"`
+	// Node is the id of the node that owns the hardware.
+	Node string `yaml:"node"`
+	// Zones are the ids of the zones the device watches or guards.
+	Zones     []string  `yaml:"zones"`
+	Transport Transport `yaml:"transport"`
+}
+
+// Transport says how the owning node reaches a device. At least one of
+// Serial, Chip, URL, Address or Simulated is set.
+type Transport struct {
+	Serial    string `yaml:"serial,omitempty"`    // serial port, e.g. /dev/ttyUSB0
+	Baud      int    `yaml:"baud,omitempty"`      // serial speed
+	Chip      string `yaml:"chip,omitempty"`      // GPIO chip, e.g. gpiochip0
+	Line      int    `yaml:"line,omitempty"`      // GPIO line offset
+	URL       string `yaml:"url,omitempty"`       // e.g. rtsp://…, udp://…
+	Address   string `yaml:"address,omitempty"`   // bus or network address
+	Simulated bool   `yaml:"simulated,omitempty"` // driven by firmware-sim
+}
+
+// User is a console account.
+type User struct {
+	Name string `yaml:"name"`
+	Role Role   `yaml:"role"`
+	// PasswordHash is a bcrypt hash ($2a$, $2b$ or $2y$).
+	PasswordHash string `yaml:"password_hash"`
+}
+
+// AlarmPolicy sets how alarms are escalated and coalesced.
+type AlarmPolicy struct {
+	// EscalateAfter is how long an alarm may stay unacknowledged before it
+	// is escalated to a supervisor. Default 2m.
+	EscalateAfter Duration `yaml:"escalate_after"`
+	// CoalesceWindow is how long repeats of the same alarm fold into the
+	// open one instead of raising a new alarm. Default 10m.
+	CoalesceWindow Duration `yaml:"coalesce_window"`
+}
+
+// Duration is a time.Duration written in YAML as a Go duration string ("90s").
+type Duration time.Duration
+
+// UnmarshalYAML decodes a Go duration string such as "90s" or "1h30m".
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("duration must be a string like \"90s\", got %s", describe(n))
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("bad duration %q: want a string like \"90s\" or \"2m\"", n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML encodes the duration as a Go duration string.
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
+
+// String returns the duration as a Go duration string.
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// describe names a YAML node's kind and value for an error message.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "null"
+		}
+		v := n.Value
+		if len(v) > 40 {
+			v = v[:40] + "…"
+		}
+		return fmt.Sprintf("%s %q", n.ShortTag(), v)
+	case yaml.SequenceNode:
+		return fmt.Sprintf("a sequence of %d", len(n.Content))
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "nothing"
+}

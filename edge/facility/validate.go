@@ -1,0 +1,270 @@
+package facility
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // an appliance must know its timezone without /usr/share/zoneinfo
+)
+
+// bcryptHash matches the modular-crypt form of a bcrypt hash: version, cost,
+// then 53 characters of salt and digest.
+var bcryptHash = regexp.MustCompile(`^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$`)
+
+// Validate checks the facility for missing, unknown, duplicate and
+// dangling values. It returns nil or an [Errors] whose entries carry the key
+// path of each problem (no file or line: [Parse] adds those).
+func (f *Facility) Validate() error {
+	return f.validate().err()
+}
+
+func (f *Facility) validate() Errors {
+	var l errorList
+	if f == nil {
+		l.add("", "no facility")
+		return l.errs
+	}
+	if f.ID == "" {
+		l.add("id", "required")
+	}
+	if f.Name == "" {
+		l.add("name", "required")
+	}
+	if !f.Kind.Valid() {
+		l.add("kind", badEnum("facility kind", f.Kind, []Kind{KindPrison, KindRehabCentre}))
+	}
+	if f.Timezone == "" {
+		l.add("timezone", "required")
+	} else if _, err := time.LoadLocation(f.Timezone); err != nil {
+		l.add("timezone", fmt.Sprintf("unknown timezone %q", f.Timezone))
+	}
+	f.validateNodes(&l)
+	siteOK := true
+	if !(f.Site.Width > 0 && f.Site.Width < math.Inf(1)) {
+		l.add("site.width", "must be a positive number of metres")
+		siteOK = false
+	}
+	if !(f.Site.Height > 0 && f.Site.Height < math.Inf(1)) {
+		l.add("site.height", "must be a positive number of metres")
+		siteOK = false
+	}
+	zones := ids{}
+	f.validateZones(&l, "zones", f.Zones, zones, siteOK)
+	groups := ids{}
+	for i, g := range f.Groups {
+		groups.add(&l, fmt.Sprintf("groups[%d].id", i), g.ID)
+	}
+	f.validatePeople(&l, groups)
+	f.validateDevices(&l, zones)
+	users := ids{}
+	for i, u := range f.Users {
+		p := fmt.Sprintf("users[%d]", i)
+		users.add(&l, p+".name", u.Name)
+		if !u.Role.Valid() {
+			l.add(p+".role", badEnum("role", u.Role, []Role{RoleOfficer, RoleSupervisor, RoleAdmin}))
+		}
+		if !bcryptHash.MatchString(u.PasswordHash) {
+			l.add(p+".password_hash", "not a bcrypt hash (want $2a$, $2b$ or $2y$, a cost and 53 characters)")
+		}
+	}
+	if f.Alarms.EscalateAfter <= 0 {
+		l.add("alarms.escalate_after", "must be positive")
+	}
+	if f.Alarms.CoalesceWindow <= 0 {
+		l.add("alarms.coalesce_window", "must be positive")
+	}
+	return l.errs
+}
+
+func (f *Facility) validateNodes(l *errorList) {
+	if len(f.Nodes) == 0 {
+		l.add("nodes", "at least one node is required")
+	}
+	nodes, addrs := ids{}, ids{}
+	for i, n := range f.Nodes {
+		p := fmt.Sprintf("nodes[%d]", i)
+		nodes.add(l, p+".id", n.ID)
+		if msg := checkAddr(n.RaftAddr, true); msg != "" {
+			l.add(p+".raft_addr", msg)
+		} else if specific(n.RaftAddr) {
+			addrs.addAs(l, p+".raft_addr", n.RaftAddr, "address")
+		}
+		if msg := checkAddr(n.HTTPAddr, false); msg != "" {
+			l.add(p+".http_addr", msg)
+		} else if specific(n.HTTPAddr) {
+			addrs.addAs(l, p+".http_addr", n.HTTPAddr, "address")
+		}
+	}
+}
+
+// checkAddr checks a host:port listen address. A raft address is advertised
+// to the peers, so it needs a host.
+func checkAddr(addr string, needHost bool) string {
+	if addr == "" {
+		return "required"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Sprintf("%q is not host:port", addr)
+	}
+	if needHost && host == "" {
+		return fmt.Sprintf("%q has no host; peers need one to reach this node", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Sprintf("%q: port must be a number from 0 to 65535", addr)
+	}
+	return ""
+}
+
+// specific reports whether a valid listen address names one host and port,
+// so that two nodes using it would clash. ":8080" on every node is fine:
+// each node is its own machine.
+func specific(addr string) bool {
+	host, port, _ := net.SplitHostPort(addr)
+	if host == "" || port == "0" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsUnspecified()
+}
+
+func (f *Facility) validateZones(l *errorList, path string, zs []Zone, seen ids, siteOK bool) {
+	for i, z := range zs {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		seen.add(l, p+".id", z.ID)
+		if !z.Kind.Valid() {
+			l.add(p+".kind", badEnum("zone kind", z.Kind, zoneKinds))
+		}
+		if len(z.Polygon) < 3 {
+			l.add(p+".polygon", fmt.Sprintf("needs at least 3 points, has %d", len(z.Polygon)))
+		}
+		for j, pt := range z.Polygon {
+			if !siteOK {
+				break // already reported under site; every point would fail
+			}
+			if !(pt.X >= 0 && pt.X <= f.Site.Width && pt.Y >= 0 && pt.Y <= f.Site.Height) {
+				l.add(fmt.Sprintf("%s.polygon[%d]", p, j), fmt.Sprintf("[%g, %g] is outside the site (0..%g, 0..%g)", pt.X, pt.Y, f.Site.Width, f.Site.Height))
+			}
+		}
+		if z.Capacity < 0 {
+			l.add(p+".capacity", "must not be negative")
+		}
+		f.validateZones(l, p+".zones", z.Zones, seen, siteOK)
+	}
+}
+
+func (f *Facility) validatePeople(l *errorList, groups ids) {
+	people, tags, cards := ids{}, ids{}, ids{}
+	for i, pr := range f.People {
+		p := fmt.Sprintf("people[%d]", i)
+		people.add(l, p+".id", pr.ID)
+		if !pr.Role.Valid() {
+			l.add(p+".role", badEnum("role", pr.Role, []PersonRole{PersonStaff, PersonResident}))
+		}
+		for j, g := range pr.Groups {
+			groups.ref(l, fmt.Sprintf("%s.groups[%d]", p, j), g, "group")
+		}
+		for j, t := range pr.Tags {
+			tp := fmt.Sprintf("%s.tags[%d]", p, j)
+			if !isHex(t) {
+				l.add(tp, fmt.Sprintf("tag %q is not an EPC: want an even number of hex digits", t))
+				continue
+			}
+			tags.addAs(l, tp, strings.ToLower(t), "tag")
+		}
+		for j, c := range pr.Cards {
+			cp := fmt.Sprintf("%s.cards[%d]", p, j)
+			if c == 0 {
+				l.add(cp, "card number 0 is not valid")
+				continue
+			}
+			cards.addAs(l, cp, strconv.FormatUint(c, 10), "card")
+		}
+	}
+}
+
+func (f *Facility) validateDevices(l *errorList, zones ids) {
+	nodes := ids{}
+	for _, n := range f.Nodes {
+		nodes[n.ID] = ""
+	}
+	devices := ids{}
+	for i, d := range f.Devices {
+		p := fmt.Sprintf("devices[%d]", i)
+		devices.add(l, p+".id", d.ID)
+		if !d.Kind.Valid() {
+			l.add(p+".kind", badEnum("device kind", d.Kind, deviceKinds))
+		}
+		if d.Node == "" {
+			l.add(p+".node", "required: the id of the node that owns the device")
+		} else {
+			nodes.ref(l, p+".node", d.Node, "node")
+		}
+		for j, z := range d.Zones {
+			zones.ref(l, fmt.Sprintf("%s.zones[%d]", p, j), z, "zone")
+		}
+		t := d.Transport
+		if t.Serial == "" && t.Chip == "" && t.URL == "" && t.Address == "" && !t.Simulated {
+			l.add(p+".transport", "needs one of serial, chip, url, address or simulated: true")
+		}
+		if t.Baud < 0 {
+			l.add(p+".transport.baud", "must not be negative")
+		}
+		if t.Line < 0 {
+			l.add(p+".transport.line", "must not be negative")
+		}
+	}
+}
+
+// badEnum says what is wrong with a value outside its enumeration.
+func badEnum[T ~string](what string, v T, valid []T) string {
+	if v == "" {
+		return "required; want " + oneOf(valid)
+	}
+	return fmt.Sprintf("unknown %s %q; want %s", what, v, oneOf(valid))
+}
+
+func isHex(s string) bool {
+	if s == "" || len(s)%2 != 0 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// ids records the identifiers seen in one namespace, each with the key path
+// where it was first defined.
+type ids map[string]string
+
+// add records a required, unique id.
+func (s ids) add(l *errorList, path, id string) {
+	if id == "" {
+		l.add(path, "required")
+		return
+	}
+	s.addAs(l, path, id, "id")
+}
+
+// addAs records a value that must be unique; what names it in the message.
+func (s ids) addAs(l *errorList, path, v, what string) {
+	if first, dup := s[v]; dup {
+		l.add(path, fmt.Sprintf("duplicate %s %q (first at %s)", what, v, first))
+		return
+	}
+	s[v] = path
+}
+
+// ref checks a reference to an id recorded in s.
+func (s ids) ref(l *errorList, path, id, what string) {
+	if _, ok := s[id]; !ok {
+		l.add(path, fmt.Sprintf("unknown %s %q", what, id))
+	}
+}
