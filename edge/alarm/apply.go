@@ -21,6 +21,7 @@ const (
 var (
 	bucketAlarms = []byte("alarms")          // id → JSON Alarm
 	bucketKeys   = []byte("alarm_open_keys") // coalescing key → id of the newest open alarm
+	bucketOpen   = []byte("alarm_open")      // id → nil for every open alarm
 )
 
 // noteBody is the body of ack and resolve commands.
@@ -71,6 +72,18 @@ func (a Applier) Apply(tx *bolt.Tx, _ uint64, c *command.Command) ([]byte, error
 		return nil, err
 	}
 	if err := alarms.Put([]byte(ev.Alarm.ID), v); err != nil {
+		return nil, err
+	}
+	open, err := tx.CreateBucketIfNotExists(bucketOpen)
+	if err != nil {
+		return nil, err
+	}
+	if ev.Alarm.Open() {
+		err = open.Put([]byte(ev.Alarm.ID), nil)
+	} else {
+		err = open.Delete([]byte(ev.Alarm.ID))
+	}
+	if err != nil {
 		return nil, err
 	}
 	return json.Marshal(ev)

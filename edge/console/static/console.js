@@ -198,11 +198,11 @@
     let row = st.rows.get(id);
     if (row) return row;
     const el = $("alarm-row").content.firstElementChild.cloneNode(true);
-    row = { el, touched: 0, busy: false, mode: "" };
+    row = { el, touched: 0, busy: false, mode: "", noting: false };
     const q = (sel) => el.querySelector(sel);
     q(".ack").addEventListener("click", () => openNote(id, "ack"));
     q(".resolve").addEventListener("click", () => openNote(id, "resolve"));
-    q(".cancel").addEventListener("click", () => { show(q(".note-form"), false); show(q(".error"), false); });
+    q(".cancel").addEventListener("click", () => closeNote(row));
     q(".note-form").addEventListener("submit", (e) => {
       e.preventDefault();
       submitNote(id, row.mode, q("textarea").value);
@@ -213,7 +213,7 @@
 
   function renderRow(row, a, fresh) {
     const q = (sel) => row.el.querySelector(sel);
-    row.el.className = "alarm p" + a.priority + " " + a.state + (fresh ? " fresh" : "");
+    row.el.className = "alarm p" + a.priority + " " + a.state + (fresh ? " fresh" : "") + (row.noting ? " noting" : "");
     text(q(".prio-num"), a.priority);
     text(q(".prio-word"), PRIORITY[a.priority] || "?");
     q(".prio").title = "priority " + a.priority;
@@ -238,6 +238,8 @@
     q(".ack").disabled = row.busy;
     q(".resolve").disabled = row.busy;
     q(".confirm").disabled = row.busy;
+    q(".cancel").disabled = row.busy;
+    text(q(".confirm"), row.busy ? "Recording…" : row.mode === "ack" ? "Acknowledge" : "Resolve");
     q("textarea").disabled = row.busy;
     show(q(".progress"), row.busy);
   }
@@ -249,10 +251,20 @@
     row.mode = mode;
     text(q(".note-label"), mode === "ack" ? "Note (optional)" : "Note (required): what was found, what was done");
     text(q(".confirm"), mode === "ack" ? "Acknowledge" : "Resolve");
+    row.noting = true;
+    row.el.classList.add("noting");
     q("textarea").required = mode === "resolve";
     show(q(".error"), false);
     show(q(".note-form"), true);
     q("textarea").focus();
+  }
+
+  function closeNote(row) {
+    const q = (sel) => row.el.querySelector(sel);
+    row.noting = false;
+    row.el.classList.remove("noting");
+    show(q(".note-form"), false);
+    show(q(".error"), false);
   }
 
   async function submitNote(id, mode, note) {
@@ -272,7 +284,7 @@
       const a = await api("POST", "/v1/alarms/" + encodeURIComponent(id) + "/" + mode, { note });
       row.busy = false;
       q("textarea").value = "";
-      show(q(".note-form"), false);
+      closeNote(row);
       upsert(a, { event: "updated" });
     } catch (err) {
       row.busy = false;
