@@ -51,7 +51,7 @@ func Open(cfg Config, applier Applier, observe func([]Applied)) (_ *Replica, err
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, err
 	}
-	log := cfg.Logger.With("component", "replica", "node", cfg.NodeID)
+	log := cfg.Logger.With("component", "replica")
 	r := &Replica{
 		cfg:        cfg,
 		proposeCh:  make(chan *proposal, 4*cfg.MaxBatch),

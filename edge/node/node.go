@@ -1,0 +1,240 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/palisade/palisade/edge/alarm"
+	"github.com/palisade/palisade/edge/api"
+	"github.com/palisade/palisade/edge/doorwatch"
+	"github.com/palisade/palisade/edge/facility"
+	"github.com/palisade/palisade/firmware-sim/door"
+	"github.com/palisade/palisade/sensors/contact"
+	"github.com/palisade/palisade/sync/replica"
+)
+
+// Options configures one node.
+type Options struct {
+	Facility *facility.Facility
+	NodeID   string
+	DataDir  string
+
+	// Listeners override the facility file's addresses (tests use :0).
+	ClusterListener net.Listener
+	HTTPListener    net.Listener
+	// Peers override the facility's node addresses for bootstrapping.
+	Peers []replica.Peer
+
+	// Simulate starts firmware-sim devices for the node's devices marked
+	// simulated. DoorScenario shapes the simulated doors.
+	Simulate     bool
+	DoorScenario door.Scenario
+
+	Tune   func(*replica.Config) // optional: adjust raft settings
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Node is a running facility node.
+type Node struct {
+	opts    Options
+	log     *slog.Logger
+	Replica *replica.Replica
+	Alarms  *alarm.Service
+	API     *api.Server
+	http    *http.Server
+	httpLn  net.Listener
+	reg     *prometheus.Registry
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// Start builds and starts a node. It returns once the node serves its API;
+// the cluster may still be electing a leader.
+func Start(opts Options) (_ *Node, err error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	f := opts.Facility
+	me, ok := f.Node(opts.NodeID)
+	if !ok {
+		return nil, fmt.Errorf("node %q is not in facility %s (nodes: %s)", opts.NodeID, f.ID, nodeIDs(f))
+	}
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("node %s: data dir: %w", opts.NodeID, err)
+	}
+	n := &Node{opts: opts, log: opts.Logger.With("node", opts.NodeID), reg: prometheus.NewRegistry()}
+	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	n.Alarms, err = alarm.NewService(alarm.Config{
+		Node: opts.NodeID, Dir: opts.DataDir, Now: opts.Now, Logger: n.log,
+		EscalateAfter: time.Duration(f.Alarms.EscalateAfter),
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			n.Close()
+		}
+	}()
+
+	rc := replica.DefaultConfig(opts.NodeID, opts.DataDir)
+	rc.Listener, rc.BindAddr = opts.ClusterListener, me.RaftAddr
+	rc.Bootstrap = true
+	rc.Peers = opts.Peers
+	if rc.Peers == nil {
+		for _, p := range f.Nodes {
+			rc.Peers = append(rc.Peers, replica.Peer{ID: p.ID, Addr: p.RaftAddr})
+		}
+	}
+	rc.Logger = n.log
+	rc.Registry = n.reg
+	if opts.Tune != nil {
+		opts.Tune(&rc)
+	}
+	router := replica.Router{"alarm": alarm.Applier{CoalesceWindow: time.Duration(f.Alarms.CoalesceWindow)}}
+	n.Replica, err = replica.Open(rc, router, n.Alarms.Observe)
+	if err != nil {
+		return nil, err
+	}
+	n.Alarms.Attach(n.Replica)
+
+	users := make([]api.User, 0, len(f.Users))
+	for _, u := range f.Users {
+		users = append(users, api.User{Name: u.Name, Role: string(u.Role), PasswordHash: u.PasswordHash})
+	}
+	n.API, err = api.New(api.Config{
+		Node: opts.NodeID, Facility: f.Name, Users: users, Alarms: n.Alarms, Cluster: n.Replica,
+		Gatherer: n.reg, Logger: n.log, Now: opts.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.httpLn = opts.HTTPListener
+	if n.httpLn == nil {
+		if n.httpLn, err = net.Listen("tcp", me.HTTPAddr); err != nil {
+			return nil, fmt.Errorf("node %s: console listener %s: %w", opts.NodeID, me.HTTPAddr, err)
+		}
+	}
+	n.http = &http.Server{Handler: n.API.Handler(), ReadHeaderTimeout: 5 * time.Second}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	n.cancel = cancel
+	n.wg.Add(2)
+	go func() {
+		defer n.wg.Done()
+		if err := n.http.Serve(n.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.log.Error("console server", "err", err)
+		}
+	}()
+	go func() { defer n.wg.Done(); n.Alarms.Run(ctx) }()
+	if opts.Simulate {
+		n.startSimulatedDevices(ctx)
+	}
+	n.log.Info("node started", "cluster", n.Replica.Addr(), "console", n.URL())
+	return n, nil
+}
+
+// URL is the console's address.
+func (n *Node) URL() string { return "http://" + n.httpLn.Addr().String() + "/" }
+
+// Close stops the node. Order: devices and rules first (they raise alarms),
+// then the console (its streams read the alarm bus), then the replica (the
+// alarm core proposes into it), then the alarm outbox.
+func (n *Node) Close() error {
+	var errs []error
+	n.once.Do(func() {
+		if n.cancel != nil {
+			n.cancel()
+		}
+		if n.API != nil {
+			n.API.Close()
+		}
+		if n.http != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			errs = append(errs, n.http.Shutdown(ctx))
+			cancel()
+		}
+		n.wg.Wait()
+		if n.Replica != nil {
+			errs = append(errs, n.Replica.Close())
+		}
+		if n.Alarms != nil {
+			errs = append(errs, n.Alarms.Close())
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// startSimulatedDevices runs, for each simulated door contact this node
+// owns, the simulator, the contact driver and the held-open rule.
+func (n *Node) startSimulatedDevices(ctx context.Context) {
+	f := n.opts.Facility
+	watch := &doorwatch.Watch{Zones: map[string]string{}, Raiser: n.Alarms}
+	obs := make(chan contact.Observation, 64)
+	started := 0
+	for i, d := range f.DevicesOf(n.opts.NodeID) {
+		if d.Kind != facility.DeviceDoorContact || !d.Transport.Simulated {
+			continue
+		}
+		if len(d.Zones) > 0 {
+			watch.Zones[d.ID] = d.Zones[0]
+		}
+		sc := n.opts.DoorScenario
+		if sc.MeanClosed == 0 {
+			sc = door.Demo
+		}
+		sc.Seed = uint64(i + 1)
+		sim := door.New(sc)
+		drv := &contact.Contact{Device: d.ID, Line: sim}
+		n.wg.Add(2)
+		go func() { defer n.wg.Done(); sim.Run(ctx) }()
+		go func() {
+			defer n.wg.Done()
+			err := drv.Run(ctx, func(o contact.Observation) {
+				n.log.Debug("door", "device", o.Device, "open", o.Open)
+				select {
+				case obs <- o:
+				case <-ctx.Done():
+				}
+			})
+			if err != nil && ctx.Err() == nil {
+				n.log.Error("door contact stopped", "device", d.ID, "err", err)
+			}
+		}()
+		started++
+	}
+	if started == 0 {
+		return
+	}
+	n.wg.Add(1)
+	go func() { defer n.wg.Done(); watch.Run(ctx, obs, n.opts.Now) }()
+	n.log.Info("simulated door contacts running", "count", started)
+}
+
+func nodeIDs(f *facility.Facility) string {
+	s := ""
+	for i, n := range f.Nodes {
+		if i > 0 {
+			s += ", "
+		}
+		s += n.ID
+	}
+	return s
+}
