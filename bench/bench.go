@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -173,4 +172,3 @@ func nodeLogger(o Options, attrs ...any) *slog.Logger {
 	return o.Logger.With(attrs...)
 }
 
-var _ = strings.TrimSpace

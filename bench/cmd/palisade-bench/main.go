@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -13,10 +14,17 @@ import (
 )
 
 func main() {
-	bench.MaybeRunChild()
+	bench.MaybeRunChild() // a failover child node runs here and exits
+	o := bench.DefaultOptions()
+	only := flag.String("only", "", `"throughput" or "failover" (default both)`)
+	flag.DurationVar(&o.Duration, "duration", o.Duration, "throughput measuring window")
+	flag.IntVar(&o.Rounds, "rounds", o.Rounds, "throughput replica/bare pairs")
+	flag.IntVar(&o.Kills, "kills", o.Kills, "leader kills per failover column")
+	flag.Parse()
+	o.Throughput, o.Failover = *only != "failover", *only != "throughput"
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := bench.Run(ctx, os.Stdout, bench.DefaultOptions()); err != nil {
+	if err := bench.Run(ctx, os.Stdout, o); err != nil {
 		fmt.Fprintln(os.Stderr, "palisade-bench:", err)
 		os.Exit(1)
 	}

@@ -1,0 +1,167 @@
+package apiclient
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+
+	"github.com/palisade/palisade/edge/alarm"
+	"github.com/palisade/palisade/sync/replica"
+)
+
+// Client is one logged-in console session.
+type Client struct {
+	base string
+	hc   *http.Client
+	csrf string
+}
+
+// Error is a non-2xx answer of the API.
+type Error struct {
+	Status  int
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("api: %d: %s", e.Status, e.Message) }
+
+// Login opens a session on the node at base (e.g. "http://127.0.0.1:8081").
+func Login(ctx context.Context, base, user, password string) (*Client, error) {
+	jar, _ := cookiejar.New(nil)
+	c := &Client{base: strings.TrimRight(base, "/"), hc: &http.Client{Jar: jar}}
+	var out struct {
+		CSRF string `json:"csrf_token"`
+	}
+	if err := c.do(ctx, http.MethodPost, "/v1/login", map[string]string{"user": user, "password": password}, &out); err != nil {
+		return nil, err
+	}
+	c.csrf = out.CSRF
+	return c, nil
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.csrf != "" {
+		req.Header.Set("X-CSRF-Token", c.csrf)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		var e struct{ Error string }
+		_ = json.Unmarshal(b, &e)
+		return &Error{Status: resp.StatusCode, Message: e.Error}
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+// Raise raises a manual alarm.
+func (c *Client) Raise(ctx context.Context, kind string, priority int, zone, message string) (alarm.Alarm, error) {
+	var a alarm.Alarm
+	err := c.do(ctx, http.MethodPost, "/v1/alarms",
+		map[string]any{"kind": kind, "priority": priority, "zone": zone, "message": message}, &a)
+	return a, err
+}
+
+// Ack acknowledges an alarm; it returns the committed alarm.
+func (c *Client) Ack(ctx context.Context, id, note string) (alarm.Alarm, error) {
+	var a alarm.Alarm
+	err := c.do(ctx, http.MethodPost, "/v1/alarms/"+id+"/ack", map[string]string{"note": note}, &a)
+	return a, err
+}
+
+// Resolve resolves an alarm with a note.
+func (c *Client) Resolve(ctx context.Context, id, note string) (alarm.Alarm, error) {
+	var a alarm.Alarm
+	err := c.do(ctx, http.MethodPost, "/v1/alarms/"+id+"/resolve", map[string]string{"note": note}, &a)
+	return a, err
+}
+
+// Alarms lists alarms (open ones only if open).
+func (c *Client) Alarms(ctx context.Context, open bool) ([]alarm.Alarm, error) {
+	var out struct{ Alarms []alarm.Alarm }
+	path := "/v1/alarms"
+	if open {
+		path += "?open=1"
+	}
+	err := c.do(ctx, http.MethodGet, path, nil, &out)
+	return out.Alarms, err
+}
+
+// Cluster returns the node's view of the cluster.
+func (c *Client) Cluster(ctx context.Context) (replica.Status, error) {
+	var st replica.Status
+	err := c.do(ctx, http.MethodGet, "/v1/cluster", nil, &st)
+	return st, err
+}
+
+// Events follows the live stream until ctx ends. The channel closes when
+// the stream ends. It returns once the stream is open, so that no event
+// published after it returns is missed.
+func (c *Client) Events(ctx context.Context) (<-chan alarm.Event, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/events", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, &Error{Status: resp.StatusCode, Message: "event stream refused"}
+	}
+	ch := make(chan alarm.Event, 1024)
+	go func() {
+		defer close(ch)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			data, ok := strings.CutPrefix(line, "data: ")
+			if !ok {
+				continue
+			}
+			var ev alarm.Event
+			if json.Unmarshal([]byte(data), &ev) != nil {
+				continue
+			}
+			select {
+			case ch <- ev:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch, nil
+}

@@ -1,0 +1,133 @@
+package node_test
+
+import (
+	"context"
+	"net"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/palisade/palisade/edge/alarm"
+	"github.com/palisade/palisade/edge/api/apiclient"
+	"github.com/palisade/palisade/edge/facility"
+	"github.com/palisade/palisade/edge/node"
+	"github.com/palisade/palisade/examples"
+	"github.com/palisade/palisade/sync/replica"
+	"github.com/palisade/palisade/sync/replica/replicatest"
+)
+
+// startFacility starts the example facility's three nodes on free loopback
+// ports, as the demo does.
+func startFacility(t *testing.T, simulate bool) []*node.Node {
+	t.Helper()
+	f, err := facility.Parse("facility.yaml", examples.Facility)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var cls, hls []net.Listener
+	var peers []replica.Peer
+	for range f.Nodes {
+		cl, _ := net.Listen("tcp", "127.0.0.1:0")
+		hl, _ := net.Listen("tcp", "127.0.0.1:0")
+		cls, hls = append(cls, cl), append(hls, hl)
+		peers = append(peers, replica.Peer{Addr: cl.Addr().String()})
+	}
+	for i, nd := range f.Nodes {
+		peers[i].ID = nd.ID
+	}
+	var nodes []*node.Node
+	for i, nd := range f.Nodes {
+		n, err := node.Start(node.Options{
+			Facility: f, NodeID: nd.ID, DataDir: filepath.Join(dir, nd.ID),
+			ClusterListener: cls[i], HTTPListener: hls[i], Peers: peers,
+			Simulate: simulate, Logger: replicatest.Logger(t),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { n.Close() })
+		nodes = append(nodes, n)
+	}
+	return nodes
+}
+
+func login(t *testing.T, ctx context.Context, n *node.Node, user string) *apiclient.Client {
+	t.Helper()
+	c, err := apiclient.Login(ctx, n.URL(), user, "demo-"+user)
+	if err != nil {
+		t.Fatalf("login %s on %s: %v", user, n.URL(), err)
+	}
+	return c
+}
+
+func next(t *testing.T, ctx context.Context, ch <-chan alarm.Event) alarm.Event {
+	t.Helper()
+	select {
+	case ev, ok := <-ch:
+		if !ok {
+			t.Fatal("event stream closed")
+		}
+		return ev
+	case <-ctx.Done():
+		t.Fatal("no event within the deadline")
+	}
+	return alarm.Event{}
+}
+
+// An officer on one node raises an alarm, another console sees it live, a
+// third acknowledges it; the acknowledgement shows everywhere once committed.
+func TestOperatorsOnThreeConsoles(t *testing.T) {
+	nodes := startFacility(t, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	watcher := login(t, ctx, nodes[2], "officer")
+	events, err := watcher.Events(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raiser := login(t, ctx, nodes[0], "officer")
+	var al alarm.Alarm
+	for { // the cluster may still be electing its first leader
+		if al, err = raiser.Raise(ctx, "officer.assistance", 2, "yard", "Officer needs assistance in the yard"); err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("raise: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ev := next(t, ctx, events)
+	if ev.Type != alarm.EventRaised || ev.Alarm.ID != al.ID || ev.Alarm.Zone != "yard" || ev.Alarm.Node != "node-1" {
+		t.Fatalf("console of node-3 got %+v, want the raised alarm", ev)
+	}
+	super := login(t, ctx, nodes[1], "super")
+	acked, err := super.Ack(ctx, al.ID, "two officers sent")
+	if err != nil || acked.State != alarm.Acknowledged || acked.AckedBy != "super" {
+		t.Fatalf("ack: %+v, %v", acked, err)
+	}
+	if ev := next(t, ctx, events); ev.Type != alarm.EventUpdated || ev.Alarm.State != alarm.Acknowledged {
+		t.Fatalf("console of node-3 got %+v, want the acknowledgement", ev)
+	}
+	if _, err := super.Resolve(ctx, al.ID, ""); err == nil {
+		t.Error("resolve without a note was accepted")
+	}
+	resolved, err := super.Resolve(ctx, al.ID, "officer safe, inmate returned to cell")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range nodes {
+		if err := n.Replica.WaitApplied(ctx, resolved.Index); err != nil { // followers lag by a few ms
+			t.Fatal(err)
+		}
+		c := login(t, ctx, n, "officer")
+		list, err := c.Alarms(ctx, false)
+		if err != nil || len(list) != 1 || list[0].State != alarm.Resolved || list[0].ResolveNote == "" {
+			t.Errorf("node %d lists %+v, %v", i, list, err)
+		}
+		st, err := c.Cluster(ctx)
+		if err != nil || !st.Quorum || len(st.Members) != 3 {
+			t.Errorf("node %d cluster status %+v, %v", i, st, err)
+		}
+	}
+}
