@@ -121,6 +121,7 @@ func printThroughput(w io.Writer, o Options, rounds []throughputRound) {
 	fmt.Fprintf(w, "Replication throughput: 3 nodes on loopback, %d-byte events, %d clients, %v window, raft timing of replica.DefaultConfig\n",
 		o.EventSize, o.Clients, o.Duration)
 	tw := newTable(w)
+	reruns := 0
 	fmt.Fprintln(tw, "round\tpath\tevents/s\tp50\tp99\tevents/entry\tentries/s\tin flight\terrors\t")
 	for i, r := range rounds {
 		for _, s := range []throughputStats{r.Replica, r.Bare} {
@@ -128,8 +129,12 @@ func printThroughput(w io.Writer, o Options, rounds []throughputRound) {
 				i+1, s.Path, s.EventsPerSec, ms(s.Latency.P50), ms(s.Latency.P99), s.Batch, s.EntriesPerSec, s.InFlight, s.Errors)
 		}
 		fmt.Fprintf(tw, "%d\tratio replica/bare\t%.2f\t\t\t\t\t\t\t\n", i+1, r.Ratio())
+		reruns += r.Reruns
 	}
 	tw.Flush()
+	if reruns > 0 {
+		fmt.Fprintf(w, "%d run(s) were discarded and repeated because an election happened in the measuring window\n", reruns)
+	}
 	fmt.Fprintf(w, "target: ratio ≥ 0.50 — %s\n\n", verdict(medianRatio(rounds) >= 0.5))
 }
 
@@ -171,4 +176,3 @@ func ms(d time.Duration) string {
 func nodeLogger(o Options, attrs ...any) *slog.Logger {
 	return o.Logger.With(attrs...)
 }
-

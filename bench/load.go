@@ -20,6 +20,7 @@ type loadResult struct {
 	Events  int             // events acknowledged in the window
 	Ops     int             // operations (proposals or raft.Apply calls) acknowledged
 	Errors  int             // operations that failed in the window
+	LastErr error           // one of those failures
 	Elapsed time.Duration   // length of the window
 	Lat     []time.Duration // per-operation latency, unsorted
 }
@@ -36,6 +37,7 @@ func runLoad(ctx context.Context, workers int, warmup, window time.Duration,
 	var phase atomic.Int32
 	type tally struct {
 		events, ops, errs int
+		lastErr           error
 		lat               []time.Duration
 	}
 	tallies := make([]tally, workers)
@@ -54,6 +56,7 @@ func runLoad(ctx context.Context, workers int, warmup, window time.Duration,
 				}
 				if err != nil {
 					t.errs++
+					t.lastErr = err
 					continue
 				}
 				t.events += n
@@ -92,6 +95,9 @@ func runLoad(ctx context.Context, workers int, warmup, window time.Duration,
 		res.Events += t.events
 		res.Ops += t.ops
 		res.Errors += t.errs
+		if t.lastErr != nil {
+			res.LastErr = t.lastErr
+		}
 		res.Lat = append(res.Lat, t.lat...)
 	}
 	return res, nil

@@ -2,11 +2,15 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"time"
+
+	"github.com/hashicorp/raft"
 )
 
 // throughputStats is one measured path of the throughput table.
@@ -24,7 +28,15 @@ type throughputStats struct {
 // back with the same batching.
 type throughputRound struct {
 	Replica, Bare throughputStats
+	Reruns        int // runs discarded because an election happened in them
 }
+
+// errElection marks a measuring window in which leadership changed: its
+// figures measure the election, not the steady state, and it is run again.
+var errElection = errors.New("leadership changed during the measuring window")
+
+// maxReruns bounds how often a run disturbed by an election is repeated.
+const maxReruns = 3
 
 // Ratio is replica events/s over bare raft events/s.
 func (r throughputRound) Ratio() float64 {
@@ -51,17 +63,32 @@ func medianRatio(rs []throughputRound) float64 {
 func runThroughput(ctx context.Context, root string, o Options) ([]throughputRound, error) {
 	var rounds []throughputRound
 	for i := range o.Rounds {
-		rs, err := measureReplica(ctx, filepath.Join(root, fmt.Sprintf("replica-%d", i)), o)
+		var r throughputRound
+		var err error
+		for try := 0; ; try++ {
+			r.Replica, err = measureReplica(ctx, filepath.Join(root, fmt.Sprintf("replica-%d-%d", i, try)), o)
+			if !errors.Is(err, errElection) || try == maxReruns {
+				break
+			}
+			o.Logger.Warn("replica run disturbed by an election; running it again", "round", i+1)
+			r.Reruns++
+		}
 		if err != nil {
 			return rounds, fmt.Errorf("replica: %w", err)
 		}
-		batch := max(1, int(math.Round(rs.Batch)))
-		bs, err := measureBare(ctx, filepath.Join(root, fmt.Sprintf("bare-%d", i)), o, batch)
+		for try := 0; ; try++ {
+			r.Bare, err = measureBare(ctx, filepath.Join(root, fmt.Sprintf("bare-%d-%d", i, try)), o, r.Replica.Batch)
+			if !errors.Is(err, errElection) || try == maxReruns {
+				break
+			}
+			o.Logger.Warn("bare raft run disturbed by an election; running it again", "round", i+1)
+			r.Reruns++
+		}
 		if err != nil {
 			return rounds, fmt.Errorf("bare raft: %w", err)
 		}
-		o.Logger.Info("throughput round", "round", i+1, "replica", rs.EventsPerSec, "bare", bs.EventsPerSec, "batch", rs.Batch)
-		rounds = append(rounds, throughputRound{Replica: rs, Bare: bs})
+		o.Logger.Info("throughput round", "round", i+1, "replica", r.Replica.EventsPerSec, "bare", r.Bare.EventsPerSec, "batch", r.Replica.Batch)
+		rounds = append(rounds, r)
 	}
 	return rounds, nil
 }
@@ -80,6 +107,7 @@ func measureReplica(ctx context.Context, dir string, o Options) (throughputStats
 		return throughputStats{}, err
 	}
 	body := make([]byte, o.EventSize)
+	term0 := leader.Status().Term
 	var idx0, idx1 uint64
 	res, err := runLoad(ctx, o.Clients, o.Warmup, o.Duration,
 		func(ctx context.Context) (int, error) {
@@ -96,18 +124,20 @@ func measureReplica(ctx context.Context, dir string, o Options) (throughputStats
 	if err != nil {
 		return throughputStats{}, err
 	}
-	if !leader.IsLeader() {
-		return throughputStats{}, fmt.Errorf("leadership changed during the run")
+	if !leader.IsLeader() || leader.Status().Term != term0 || res.Errors > 0 {
+		return throughputStats{}, fmt.Errorf("%w (%d failed proposals, last: %v)", errElection, res.Errors, res.LastErr)
 	}
 	st := stats("replica.Propose", res, idx1-idx0)
 	st.InFlight = o.Clients
 	return st, nil
 }
 
-// measureBare starts three bare raft nodes and keeps ceil(clients/batch)
-// raft.Apply calls of batch events each in flight on the leader: the same
-// number of events in flight and per entry as the replica run.
-func measureBare(ctx context.Context, dir string, o Options, batch int) (throughputStats, error) {
+// measureBare starts three bare raft nodes and keeps raft.Apply calls in
+// flight on the leader, each packing batch events on average (entries of
+// ⌊batch⌋ and ⌈batch⌉ events, mixed in proportion), with as many calls as
+// make o.Clients events in flight: the same batching and the same load as
+// the replica run.
+func measureBare(ctx context.Context, dir string, o Options, batch float64) (throughputStats, error) {
 	c, err := startBareCluster(ctx, dir, 3, o.EventSize)
 	if err != nil {
 		return throughputStats{}, err
@@ -117,12 +147,21 @@ func measureBare(ctx context.Context, dir string, o Options, batch int) (through
 	if err != nil {
 		return throughputStats{}, err
 	}
-	data := make([]byte, batch*o.EventSize)
-	workers := max(1, (o.Clients+batch-1)/batch)
+	batch = max(batch, 1)
+	lo, frac := int(math.Floor(batch)), batch-math.Floor(batch)
+	data := make([]byte, (lo+1)*o.EventSize)
+	workers := max(1, int(math.Round(float64(o.Clients)/batch)))
+	var next atomic.Uint64 // shared Bresenham counter: entry k carries lo+1 events if frac×k crosses an integer
+	term0 := leader.raft.CurrentTerm()
 	var e0, e1 uint64
 	res, err := runLoad(ctx, workers, o.Warmup, o.Duration,
 		func(context.Context) (int, error) {
-			return batch, leader.raft.Apply(data, 5*time.Second).Error()
+			k := float64(next.Add(1))
+			n := lo
+			if math.Floor(k*frac) != math.Floor((k-1)*frac) {
+				n++
+			}
+			return n, leader.raft.Apply(data[:n*o.EventSize], 5*time.Second).Error()
 		},
 		func(start bool) {
 			if start {
@@ -134,8 +173,11 @@ func measureBare(ctx context.Context, dir string, o Options, batch int) (through
 	if err != nil {
 		return throughputStats{}, err
 	}
+	if leader.raft.State() != raft.Leader || leader.raft.CurrentTerm() != term0 || res.Errors > 0 {
+		return throughputStats{}, fmt.Errorf("%w (%d failed applies, last: %v)", errElection, res.Errors, res.LastErr)
+	}
 	st := stats("bare raft", res, e1-e0)
-	st.InFlight = workers * batch
+	st.InFlight = int(math.Round(float64(workers) * batch))
 	return st, nil
 }
 

@@ -41,7 +41,8 @@ type Alarm struct {
 	Raised   Priority  `json:"raised_priority"`
 	Zone     string    `json:"zone,omitempty"`
 	Device   string    `json:"device,omitempty"`
-	Node     string    `json:"node"` // node whose device raised it
+	Node     string    `json:"node"`      // node that raised it
+	RaisedBy string    `json:"raised_by"` // device id or user name
 	Message  string    `json:"message"`
 	Evidence []string  `json:"evidence,omitempty"`
 	State    State     `json:"state"`

@@ -107,7 +107,7 @@ func (a Applier) raise(alarms, keys *bolt.Bucket, c *command.Command) (Event, er
 	}
 	al := Alarm{
 		ID: c.ID.String(), Key: r.Key, Kind: r.Kind, Priority: r.Priority, Raised: r.Priority,
-		Zone: r.Zone, Device: r.Device, Node: c.Node, Message: r.Message, Evidence: r.Evidence,
+		Zone: r.Zone, Device: r.Device, Node: c.Node, RaisedBy: c.Actor, Message: r.Message, Evidence: r.Evidence,
 		State: Raised, Count: 1, RaisedAt: c.Time, LastAt: c.Time,
 	}
 	if err := keys.Put([]byte(r.Key), []byte(al.ID)); err != nil {

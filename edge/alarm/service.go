@@ -202,7 +202,7 @@ func (s *Service) RaiseLocal(ctx context.Context, r Raise) (Alarm, error) {
 func pendingAlarm(c *command.Command, r Raise) Alarm {
 	return Alarm{
 		ID: c.ID.String(), Key: r.Key, Kind: r.Kind, Priority: r.Priority, Raised: r.Priority,
-		Zone: r.Zone, Device: r.Device, Node: c.Node, Message: r.Message, Evidence: r.Evidence,
+		Zone: r.Zone, Device: r.Device, Node: c.Node, RaisedBy: c.Actor, Message: r.Message, Evidence: r.Evidence,
 		State: Raised, Count: 1, RaisedAt: c.Time, LastAt: c.Time, NotReplicated: true,
 	}
 }

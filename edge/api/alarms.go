@@ -162,6 +162,14 @@ func (s *Server) cluster(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.cfg.Cluster.Status())
 }
 
+func (s *Server) zones(w http.ResponseWriter, r *http.Request) {
+	zones := s.cfg.Zones
+	if zones == nil {
+		zones = []Zone{}
+	}
+	writeJSON(w, http.StatusOK, map[string][]Zone{"zones": zones})
+}
+
 type health struct {
 	Node   string `json:"node"`
 	State  string `json:"state"`

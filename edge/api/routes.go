@@ -76,6 +76,7 @@ func (s *Server) table() []Route {
 		{"POST", "/v1/alarms/{id}/resolve", Officer, s.resolveAlarm},
 		{"GET", "/v1/events", Officer, s.events},
 		{"GET", "/v1/cluster", Officer, s.cluster},
+		{"GET", "/v1/zones", Officer, s.zones},
 
 		{"GET", "/healthz", Anonymous, s.healthz},
 		{"GET", "/metrics", Anonymous, metrics.ServeHTTP},

@@ -44,11 +44,19 @@ type User struct {
 	Name, Role, PasswordHash string
 }
 
+// Zone is a facility zone as the console names it.
+type Zone struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+}
+
 // Config configures a Server. Node, Users, Alarms and Cluster are required.
 type Config struct {
 	Node     string // this node's id
 	Facility string // display name shown in the console
 	Users    []User
+	Zones    []Zone // the facility's zones, for names on the console
 	Alarms   Alarms
 	Cluster  Cluster
 	Gatherer prometheus.Gatherer // for /metrics; default prometheus.DefaultGatherer

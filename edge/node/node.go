@@ -17,6 +17,7 @@ import (
 	"github.com/palisade/palisade/edge/alarm"
 	"github.com/palisade/palisade/edge/api"
 	"github.com/palisade/palisade/edge/doorwatch"
+	"github.com/palisade/palisade/edge/eventlog"
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/firmware-sim/door"
 	"github.com/palisade/palisade/sensors/contact"
@@ -108,7 +109,10 @@ func Start(opts Options) (_ *Node, err error) {
 	if opts.Tune != nil {
 		opts.Tune(&rc)
 	}
-	router := replica.Router{"alarm": alarm.Applier{CoalesceWindow: time.Duration(f.Alarms.CoalesceWindow)}}
+	router := replica.Router{
+		"alarm": alarm.Applier{CoalesceWindow: time.Duration(f.Alarms.CoalesceWindow)},
+		"event": eventlog.Applier{},
+	}
 	n.Replica, err = replica.Open(rc, router, n.Alarms.Observe)
 	if err != nil {
 		return nil, err
@@ -119,8 +123,12 @@ func Start(opts Options) (_ *Node, err error) {
 	for _, u := range f.Users {
 		users = append(users, api.User{Name: u.Name, Role: string(u.Role), PasswordHash: u.PasswordHash})
 	}
+	var zones []api.Zone
+	f.WalkZones(func(_ string, z *facility.Zone) {
+		zones = append(zones, api.Zone{ID: z.ID, Name: z.Name, Kind: string(z.Kind)})
+	})
 	n.API, err = api.New(api.Config{
-		Node: opts.NodeID, Facility: f.Name, Users: users, Alarms: n.Alarms, Cluster: n.Replica,
+		Node: opts.NodeID, Facility: f.Name, Users: users, Zones: zones, Alarms: n.Alarms, Cluster: n.Replica,
 		Gatherer: n.reg, Logger: n.log, Now: opts.Now,
 	})
 	if err != nil {
@@ -188,6 +196,7 @@ func (n *Node) startSimulatedDevices(ctx context.Context) {
 	f := n.opts.Facility
 	watch := &doorwatch.Watch{Zones: map[string]string{}, Raiser: n.Alarms}
 	obs := make(chan contact.Observation, 64)
+	journal := make(chan contact.Observation, 256)
 	started := 0
 	for i, d := range f.DevicesOf(n.opts.NodeID) {
 		if d.Kind != facility.DeviceDoorContact || !d.Transport.Simulated {
@@ -213,6 +222,10 @@ func (n *Node) startSimulatedDevices(ctx context.Context) {
 				case obs <- o:
 				case <-ctx.Done():
 				}
+				select {
+				case journal <- o:
+				default: // the journal is behind; the alarm path above is not
+				}
 			})
 			if err != nil && ctx.Err() == nil {
 				n.log.Error("door contact stopped", "device", d.ID, "err", err)
@@ -223,8 +236,9 @@ func (n *Node) startSimulatedDevices(ctx context.Context) {
 	if started == 0 {
 		return
 	}
-	n.wg.Add(1)
+	n.wg.Add(2)
 	go func() { defer n.wg.Done(); watch.Run(ctx, obs, n.opts.Now) }()
+	go func() { defer n.wg.Done(); n.recordDoors(ctx, journal, watch.Zones) }()
 	n.log.Info("simulated door contacts running", "count", started)
 }
 
@@ -237,4 +251,31 @@ func nodeIDs(f *facility.Facility) string {
 		s += n.ID
 	}
 	return s
+}
+
+// recordDoors journals door transitions as event.record commands. Without a
+// quorum a transition is dropped (counted in the log): the journal is
+// information, not an alarm, and the held-open rule runs locally anyway.
+func (n *Node) recordDoors(ctx context.Context, in <-chan contact.Observation, zones map[string]string) {
+	for {
+		select {
+		case o := <-in:
+			kind := "door.closed"
+			if o.Open {
+				kind = "door.opened"
+			}
+			c, err := eventlog.Command(eventlog.Event{Kind: kind, Device: o.Device, Zone: zones[o.Device]}, o.Device)
+			if err != nil {
+				continue
+			}
+			c.Time = o.At
+			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			if _, err := n.Replica.Propose(pctx, c); err != nil && ctx.Err() == nil {
+				n.log.Warn("door event not journaled", "device", o.Device, "event", kind, "err", err)
+			}
+			cancel()
+		case <-ctx.Done():
+			return
+		}
+	}
 }

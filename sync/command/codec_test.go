@@ -19,7 +19,7 @@ func sample(kind string, body string) *Command {
 func TestRoundTrip(t *testing.T) {
 	cases := []*Command{
 		sample("alarm.raise", `{"kind":"door.forced","priority":1}`),
-		{ID: NewID(), Kind: "k"},            // zero time, empty strings and body
+		{ID: NewID(), Kind: "k"},              // zero time, empty strings and body
 		sample("x", strings.Repeat("é", 500)), // multibyte body
 	}
 	for _, c := range cases {

@@ -69,8 +69,7 @@
     show($("login-view"), false);
     show($("signed-in"), true);
     show($("board-view"), true);
-    startStream();
-    loadAlarms();
+    loadZones().then(() => { startStream(); loadAlarms(); });
     pollCluster();
     st.timers.push(setInterval(updateAges, 1000));
     renderSound();
@@ -154,6 +153,15 @@
 
   // ---- alarm board ----
 
+  // Zone ids → names ("sterile-north" → "North sterile zone"), loaded once.
+  const zoneNames = {};
+  async function loadZones() {
+    try {
+      const data = await api("GET", "/v1/zones");
+      for (const z of data.zones) zoneNames[z.id] = z.name;
+    } catch { /* ids are shown instead */ }
+  }
+
   async function loadAlarms() {
     const started = performance.now();
     try {
@@ -225,7 +233,8 @@
     show(q(".pending"), !!a.not_replicated);
     show(q(".escalated"), a.escalations > 0);
     text(q(".message"), a.message);
-    text(q(".zone"), a.zone ? "Zone " + a.zone : "");
+    text(q(".zone"), a.zone ? (zoneNames[a.zone] || "Zone " + a.zone) : "");
+    text(q(".raised-by"), a.raised_by && a.raised_by !== a.device ? "raised by " + a.raised_by + " on " + a.node : "on " + a.node);
     text(q(".device"), a.device ? "Device " + a.device : "");
     text(q(".acked"), a.acked_by ? "Acknowledged by " + a.acked_by + (a.ack_note ? ": “" + a.ack_note + "”" : "") : "");
     renderAge(row, a);
