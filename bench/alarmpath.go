@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,8 +23,10 @@ import (
 // alarmPathRow is one measured configuration of the alarm path.
 type alarmPathRow struct {
 	Name       string
+	Rate       int     // background events/s asked for
 	Background float64 // event.record commands committed per second meanwhile
-	Lat        latency
+	Commit     latency // until RaiseLocal returned: committed and applied on the leader
+	Lat        latency // until the SSE event arrived on the other follower's console
 	Samples    int
 }
 
@@ -92,7 +95,7 @@ func runAlarmPath(ctx context.Context, root string, o Options) ([]alarmPathRow, 
 		return nil, err
 	}
 	var rows []alarmPathRow
-	for _, rate := range []int{0, o.BackgroundRate} {
+	for _, rate := range []int{0, o.BackgroundRate / 2, o.BackgroundRate} {
 		row, err := measureAlarmPath(ctx, leader, raiser, events, rate, o)
 		if err != nil {
 			return rows, err
@@ -118,7 +121,7 @@ func waitNodeLeader(ctx context.Context, nodes []*node.Node) (*node.Node, error)
 }
 
 func measureAlarmPath(ctx context.Context, leader, raiser *node.Node, events <-chan alarm.Event, rate int, o Options) (alarmPathRow, error) {
-	row := alarmPathRow{Name: "idle cluster"}
+	row := alarmPathRow{Name: "idle cluster", Rate: rate}
 	if rate > 0 {
 		row.Name = fmt.Sprintf("with %d events/s background", rate)
 	}
@@ -134,7 +137,7 @@ func measureAlarmPath(ctx context.Context, leader, raiser *node.Node, events <-c
 		return row, ctx.Err()
 	}
 	before, t0 := committed.Load(), time.Now()
-	var lat []time.Duration
+	var lat, commit []time.Duration
 	for i := 0; i < o.AlarmSamples; i++ {
 		key := fmt.Sprintf("bench/%d/%d", rate, i)
 		start := time.Now()
@@ -144,6 +147,7 @@ func measureAlarmPath(ctx context.Context, leader, raiser *node.Node, events <-c
 		if err != nil || al.NotReplicated {
 			return row, fmt.Errorf("probe %d: not committed: %v", i, err)
 		}
+		commit = append(commit, time.Since(start))
 		if err := waitEvent(ctx, events, al.ID); err != nil {
 			return row, fmt.Errorf("probe %d: %w", i, err)
 		}
@@ -154,6 +158,7 @@ func measureAlarmPath(ctx context.Context, leader, raiser *node.Node, events <-c
 	}
 	row.Background = float64(committed.Load()-before) / time.Since(t0).Seconds()
 	row.Lat = summarize(lat)
+	row.Commit = summarize(commit)
 	row.Samples = len(lat)
 	return row, nil
 }
@@ -182,8 +187,8 @@ func waitEvent(ctx context.Context, events <-chan alarm.Event, id string) error 
 // busy facility's door and reader transitions) at rate per second, paced in
 // 1 ms slots, from a pool of workers on the leader.
 func startBackground(ctx context.Context, wg *sync.WaitGroup, leader *node.Node, rate int, committed *atomic.Int64) {
-	tokens := make(chan struct{}, rate)
-	detail := string(make([]byte, 200))
+	tokens := make(chan struct{}, rate/10)
+	detail := strings.Repeat("reader hb-a-rfid antenna 2 ", 8) // ~200 bytes of text
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -205,7 +210,7 @@ func startBackground(ctx context.Context, wg *sync.WaitGroup, leader *node.Node,
 			}
 		}
 	}()
-	for w := 0; w < 128; w++ {
+	for w := 0; w < 512; w++ { // enough that the pacer, not the workers, sets the rate
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -238,13 +243,14 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 func printAlarmPath(w io.Writer, o Options, rows []alarmPathRow) {
 	fmt.Fprintf(w, "\nAlarm path: device alarm on a follower → outbox → quorum commit → apply → SSE on another follower's console\n")
 	tw := newTable(w)
-	fmt.Fprintln(tw, "load\tbackground events/s\tsamples\tp50\tp99\tmax\ttarget p99 ≤ 50 ms\t")
+	fmt.Fprintln(tw, "load\tbackground events/s achieved\tsamples\tcommitted p50\tcommitted p99\tSSE p50\tSSE p99\tSSE max\ttarget SSE p99 ≤ 50 ms\t")
 	for _, r := range rows {
 		target := "—"
-		if r.Background > 0 {
-			target = verdict(r.Lat.P99 <= 50*time.Millisecond)
+		if r.Rate == o.BackgroundRate {
+			target = verdict(r.Lat.P99 <= 50*time.Millisecond) + " (" + ms(r.Lat.P99) + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%d\t%s\t%s\t%s\t%s\t\n", r.Name, r.Background, r.Samples, ms(r.Lat.P50), ms(r.Lat.P99), ms(r.Lat.Max), target)
+		fmt.Fprintf(tw, "%s\t%.0f\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Name, r.Background, r.Samples,
+			ms(r.Commit.P50), ms(r.Commit.P99), ms(r.Lat.P50), ms(r.Lat.P99), ms(r.Lat.Max), target)
 	}
 	tw.Flush()
 }

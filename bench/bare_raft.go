@@ -122,7 +122,13 @@ func startBareCluster(ctx context.Context, dir string, n, eventSize int) (_ *bar
 			nd.store.Close()
 			return nil, err
 		}
-		if nd.raft, err = raft.NewRaft(bareRaftConfig(id), nd.fsm, nd.store, nd.store, snaps, nd.transport); err != nil {
+		// The same log cache the replica uses: the ceiling is the best bare
+		// raft + raft-boltdb can do.
+		logs, err := raft.NewLogCache(512, nd.store)
+		if err != nil {
+			return nil, err
+		}
+		if nd.raft, err = raft.NewRaft(bareRaftConfig(id), nd.fsm, logs, nd.store, snaps, nd.transport); err != nil {
 			nd.transport.Close()
 			nd.store.Close()
 			return nil, err

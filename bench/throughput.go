@@ -20,7 +20,6 @@ type throughputStats struct {
 	EntriesPerSec float64
 	Batch         float64 // events per log entry
 	InFlight      int     // events in flight (clients × events per call)
-	Errors        int
 	Latency       latency // per acknowledged event
 }
 
@@ -185,7 +184,7 @@ func stats(path string, res loadResult, entries uint64) throughputStats {
 	sec := res.Elapsed.Seconds()
 	st := throughputStats{
 		Path: path, EventsPerSec: float64(res.Events) / sec, EntriesPerSec: float64(entries) / sec,
-		Errors: res.Errors, Latency: summarize(res.Lat),
+		Latency: summarize(res.Lat),
 	}
 	if entries > 0 {
 		st.Batch = float64(res.Events) / float64(entries)

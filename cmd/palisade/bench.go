@@ -2,10 +2,48 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
+
+	"github.com/palisade/palisade/bench"
 )
 
+// runBench prints the benchmark tables of docs/performance.md. The failover
+// benchmark re-executes this binary as its child nodes (see main).
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not wired yet")
+	o := bench.DefaultOptions()
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	only := fs.String("only", "", `"throughput", "alarmpath" or "failover" (default: all three)`)
+	fs.DurationVar(&o.Duration, "duration", o.Duration, "throughput measuring window")
+	fs.IntVar(&o.Rounds, "rounds", o.Rounds, "throughput replica/bare pairs (the verdict takes the median)")
+	fs.IntVar(&o.Kills, "kills", o.Kills, "leader kills per failover column")
+	fs.IntVar(&o.BackgroundRate, "background", o.BackgroundRate, "alarm path: background events/s")
+	fs.IntVar(&o.AlarmSamples, "samples", o.AlarmSamples, "alarm path: probes per row")
+	cpu := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch *only {
+	case "":
+	case "throughput", "alarmpath", "failover":
+		o.Throughput, o.AlarmPath, o.Failover = *only == "throughput", *only == "alarmpath", *only == "failover"
+	default:
+		return fmt.Errorf("--only %q: want throughput, alarmpath or failover", *only)
+	}
+	if *cpu != "" {
+		f, err := os.Create(*cpu)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	return bench.Run(ctx, stdout, o)
 }

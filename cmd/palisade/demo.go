@@ -23,7 +23,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	data := fs.String("data", "", "data directory (default: a fresh temporary one, removed at exit)")
 	free := fs.Bool("free-ports", false, "listen on free ports instead of the facility file's")
-	level := fs.String("log-level", "warn", "debug, info, warn or error")
+	level := fs.String("log-level", "error", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

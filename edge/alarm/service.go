@@ -80,7 +80,7 @@ type Service struct {
 // Observe to the replica as (part of) its observer.
 func NewService(cfg Config) (*Service, error) {
 	cfg.defaults()
-	ob, err := openOutbox(filepath.Join(cfg.Dir, "alarm-outbox.db"))
+	ob, err := openOutbox(filepath.Join(cfg.Dir, "alarm-outbox.db"), cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -192,6 +192,9 @@ func (s *Service) RaiseLocal(ctx context.Context, r Raise) (Alarm, error) {
 			s.log.Error("outbox remove", "id", c.ID.String(), "err", rerr)
 		}
 		return al, err
+	}
+	if serr := s.outbox.sync(); serr != nil {
+		return Alarm{}, fmt.Errorf("alarm: outbox: %w", serr)
 	}
 	s.log.Warn("alarm kept locally until the quorum returns", "kind", r.Kind, "id", c.ID.String(), "err", err)
 	pending := pendingAlarm(c, r)

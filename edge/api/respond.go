@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/palisade/palisade/edge/actuator"
 	"github.com/palisade/palisade/edge/alarm"
 	"github.com/palisade/palisade/sync/replica"
 )
@@ -135,6 +136,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusBadRequest, "note: a note is required")
 	case errors.Is(err, alarm.ErrInvalid):
 		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, actuator.ErrInvalid):
+		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, actuator.ErrNotFound):
+		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, replica.ErrNoLeader):
 		writeError(w, http.StatusServiceUnavailable, "no quorum: the change cannot be recorded now")
 	case errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil:

@@ -77,6 +77,8 @@ func (s *Server) table() []Route {
 		{"GET", "/v1/events", Officer, s.events},
 		{"GET", "/v1/cluster", Officer, s.cluster},
 		{"GET", "/v1/zones", Officer, s.zones},
+		{"POST", "/v1/devices/{id}/actuate", Officer, s.actuate},
+		{"GET", "/v1/actuations/{id}", Officer, s.getActuation},
 
 		{"GET", "/healthz", Anonymous, s.healthz},
 		{"GET", "/metrics", Anonymous, metrics.ServeHTTP},

@@ -59,9 +59,11 @@ type Config struct {
 	Zones    []Zone // the facility's zones, for names on the console
 	Alarms   Alarms
 	Cluster  Cluster
-	Gatherer prometheus.Gatherer // for /metrics; default prometheus.DefaultGatherer
-	Logger   *slog.Logger        // default: discard
-	Now      func() time.Time    // injected clock; default time.Now
+	// Actuators is optional: without it the device routes answer 404.
+	Actuators Actuators
+	Gatherer  prometheus.Gatherer // for /metrics; default prometheus.DefaultGatherer
+	Logger    *slog.Logger        // default: discard
+	Now       func() time.Time    // injected clock; default time.Now
 
 	SessionTTL  time.Duration // absolute session lifetime; default 12h, a shift
 	SessionIdle time.Duration // a session unused this long ends; default 1h

@@ -48,17 +48,13 @@ func (a Applier) Apply(tx *bolt.Tx, _ uint64, c *command.Command) ([]byte, error
 	if ev.Kind == "" || len(ev.Kind) > 64 || len(ev.Detail) > 1000 {
 		return nil, fmt.Errorf("%w: needs a kind (≤ 64 bytes) and a detail ≤ 1000 bytes", ErrInvalid)
 	}
-	ev.At = c.Time
 	b, err := tx.CreateBucketIfNotExists(bucketEvents)
 	if err != nil {
 		return nil, err
 	}
-	v, err := json.Marshal(ev)
-	if err != nil {
-		return nil, err
-	}
+	// The body is stored as proposed; the time is in the key (see Recent).
 	key := binary.BigEndian.AppendUint64(nil, uint64(c.Time.UnixNano()))
-	if err := b.Put(append(key, c.ID[:]...), v); err != nil {
+	if err := b.Put(append(key, c.ID[:]...), c.Body); err != nil {
 		return nil, err
 	}
 	ret := a.Retention
@@ -85,7 +81,8 @@ func Recent(tx *bolt.Tx, n int) []Event {
 	cur := b.Cursor()
 	for k, v := cur.Last(); k != nil && len(out) < n; k, v = cur.Prev() {
 		var ev Event
-		if json.Unmarshal(v, &ev) == nil {
+		if json.Unmarshal(v, &ev) == nil && len(k) >= 8 {
+			ev.At = time.Unix(0, int64(binary.BigEndian.Uint64(k))).UTC()
 			out = append(out, ev)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/palisade/palisade/edge/actuator"
 	"github.com/palisade/palisade/edge/alarm"
 	"github.com/palisade/palisade/edge/api"
 	"github.com/palisade/palisade/edge/doorwatch"
@@ -53,6 +54,7 @@ type Node struct {
 	Replica *replica.Replica
 	Alarms  *alarm.Service
 	API     *api.Server
+	exec    *actuator.Executor
 	http    *http.Server
 	httpLn  net.Listener
 	reg     *prometheus.Registry
@@ -110,14 +112,21 @@ func Start(opts Options) (_ *Node, err error) {
 		opts.Tune(&rc)
 	}
 	router := replica.Router{
-		"alarm": alarm.Applier{CoalesceWindow: time.Duration(f.Alarms.CoalesceWindow)},
-		"event": eventlog.Applier{},
+		"alarm":   alarm.Applier{CoalesceWindow: time.Duration(f.Alarms.CoalesceWindow)},
+		"event":   eventlog.Applier{},
+		"actuate": actuator.Applier{},
 	}
-	n.Replica, err = replica.Open(rc, router, n.Alarms.Observe)
+	n.exec = actuator.NewExecutor(opts.NodeID, outputs(f, opts.NodeID, opts.Simulate), n.log)
+	observe := func(as []replica.Applied) {
+		n.Alarms.Observe(as)
+		n.exec.Observe(as)
+	}
+	n.Replica, err = replica.Open(rc, router, observe)
 	if err != nil {
 		return nil, err
 	}
 	n.Alarms.Attach(n.Replica)
+	n.exec.Replica = n.Replica
 
 	users := make([]api.User, 0, len(f.Users))
 	for _, u := range f.Users {
@@ -129,7 +138,8 @@ func Start(opts Options) (_ *Node, err error) {
 	})
 	n.API, err = api.New(api.Config{
 		Node: opts.NodeID, Facility: f.Name, Users: users, Zones: zones, Alarms: n.Alarms, Cluster: n.Replica,
-		Gatherer: n.reg, Logger: n.log, Now: opts.Now,
+		Actuators: actuators{f: f, rep: n.Replica},
+		Gatherer:  n.reg, Logger: n.log, Now: opts.Now,
 	})
 	if err != nil {
 		return nil, err
@@ -144,7 +154,8 @@ func Start(opts Options) (_ *Node, err error) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
-	n.wg.Add(2)
+	n.wg.Add(3)
+	go func() { defer n.wg.Done(); n.exec.Run(ctx) }()
 	go func() {
 		defer n.wg.Done()
 		if err := n.http.Serve(n.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -2,11 +2,13 @@ package node_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/palisade/palisade/edge/actuator"
 	"github.com/palisade/palisade/edge/alarm"
 	"github.com/palisade/palisade/edge/api/apiclient"
 	"github.com/palisade/palisade/edge/facility"
@@ -129,5 +131,49 @@ func TestOperatorsOnThreeConsoles(t *testing.T) {
 		if err != nil || !st.Quorum || len(st.Members) != 3 {
 			t.Errorf("node %d cluster status %+v, %v", i, st, err)
 		}
+	}
+}
+
+// An officer on node-3 pulses the sally-port gate strike owned by node-1:
+// the request is committed, node-1's relay moves, and the read-back is on
+// the record for every console.
+func TestGateStrikeMovesThroughTheLog(t *testing.T) {
+	nodes := startFacility(t, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := login(t, ctx, nodes[2], "officer")
+	var req actuator.Actuation
+	var err error
+	for {
+		if req, err = c.Actuate(ctx, "sp-gate-strike", "pulse", "5s", "delivery van at the outer gate"); err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("actuate: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond) // first election
+	}
+	if req.State != actuator.Requested || req.Request.Node != "node-1" || req.RequestedBy != "officer" {
+		t.Fatalf("request recorded as %+v", req)
+	}
+	for {
+		a, err := c.Actuation(ctx, req.ID)
+		if err == nil && a.State == actuator.Done {
+			if a.ReadBack != "pulsed 5s" {
+				t.Errorf("read back %q", a.ReadBack)
+			}
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("never executed: %+v, %v", a, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var apiErr *apiclient.Error
+	if _, err := c.Actuate(ctx, "no-such-gate", "pulse", "5s", ""); !errors.As(err, &apiErr) || apiErr.Status != 404 {
+		t.Errorf("unknown device: %v, want 404", err)
+	}
+	if _, err := c.Actuate(ctx, "sp-gate-strike", "explode", "", ""); !errors.As(err, &apiErr) || apiErr.Status != 400 {
+		t.Errorf("bad action: %v, want 400", err)
 	}
 }

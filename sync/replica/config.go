@@ -51,6 +51,7 @@ type Config struct {
 	SnapshotRetain    int
 
 	MaxBatch       int           // commands per log entry at most
+	MaxInflight    int           // log entries proposed and not yet applied, at most
 	ApplyTimeout   time.Duration // how long raft may queue one entry
 	DedupRetention time.Duration // how long a command id is remembered (exactly-once window)
 
@@ -72,6 +73,7 @@ func DefaultConfig(id, dir string) Config {
 		SnapshotInterval:   30 * time.Second,
 		SnapshotRetain:     2,
 		MaxBatch:           1024,
+		MaxInflight:        4,
 		ApplyTimeout:       5 * time.Second,
 		DedupRetention:     72 * time.Hour,
 		Logger:             slog.Default(),
@@ -95,6 +97,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LeaderLeaseTimeout > c.HeartbeatTimeout {
 		errs = append(errs, fmt.Errorf("leader lease %v exceeds heartbeat timeout %v", c.LeaderLeaseTimeout, c.HeartbeatTimeout))
+	}
+	if c.MaxInflight < 1 {
+		errs = append(errs, errors.New("max inflight must be ≥ 1"))
 	}
 	if c.MaxBatch < 1 {
 		errs = append(errs, errors.New("max batch must be ≥ 1"))

@@ -126,11 +126,15 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	f.mu.RLock()
 	err := f.db.Update(func(tx *bolt.Tx) error {
 		out = out[:0]
+		var maxT uint64
 		for i, l := range logs {
 			if l.Type != raft.LogCommand {
 				continue
 			}
-			resp[i] = f.applyEntry(tx, l, &out)
+			resp[i] = f.applyEntry(tx, l, &out, &maxT)
+		}
+		if err := f.prune(tx, maxT); err != nil {
+			return err
 		}
 		return setMeta(tx, keyApplied, logs[len(logs)-1].Index)
 	})
@@ -148,7 +152,7 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	return resp
 }
 
-func (f *fsm) applyEntry(tx *bolt.Tx, l *raft.Log, out *[]Applied) []Applied {
+func (f *fsm) applyEntry(tx *bolt.Tx, l *raft.Log, out *[]Applied, maxT *uint64) []Applied {
 	cs, err := command.DecodeBatch(l.Data)
 	if err != nil {
 		// Cannot happen for entries we proposed; never crash on it.
@@ -164,9 +168,11 @@ func (f *fsm) applyEntry(tx *bolt.Tx, l *raft.Log, out *[]Applied) []Applied {
 			a.Dup = true
 		} else {
 			a.Result, a.Err = f.safeApply(tx, l.Index, c)
-			if err := f.remember(tx, ab, l.Index, c, a.Result, a.Err); err != nil {
+			t, err := f.remember(tx, ab, l.Index, c, a.Result, a.Err)
+			if err != nil {
 				a.Err = err
 			}
+			*maxT = max(*maxT, t)
 		}
 		res[i] = a
 		if !a.Dup {
@@ -188,9 +194,9 @@ func (f *fsm) safeApply(tx *bolt.Tx, index uint64, c *command.Command) (res []by
 }
 
 // remember records the outcome under the command's id, so a retried command
-// returns the first outcome instead of applying twice, and prunes ids older
-// than the retention (by command time: deterministic on every node).
-func (f *fsm) remember(tx *bolt.Tx, ab *bolt.Bucket, index uint64, c *command.Command, res []byte, aerr error) error {
+// returns the first outcome instead of applying twice. It returns the
+// command's time for prune.
+func (f *fsm) remember(tx *bolt.Tx, ab *bolt.Bucket, index uint64, c *command.Command, res []byte, aerr error) (uint64, error) {
 	v := make([]byte, 9, 9+len(res))
 	binary.BigEndian.PutUint64(v, index)
 	if aerr != nil {
@@ -200,23 +206,31 @@ func (f *fsm) remember(tx *bolt.Tx, ab *bolt.Bucket, index uint64, c *command.Co
 		v = append(v, res...)
 	}
 	if err := ab.Put(c.ID[:], v); err != nil {
-		return err
+		return 0, err
 	}
 	tb, err := tx.CreateBucketIfNotExists(bucketAppliedAt)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	t := uint64(c.Time.UnixNano())
-	k := binary.BigEndian.AppendUint64(nil, t)
-	if err := tb.Put(append(k, c.ID[:]...), nil); err != nil {
-		return err
-	}
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, 24), t)
+	return t, tb.Put(append(k, c.ID[:]...), nil)
+}
+
+// prune forgets ids older than the retention, measured against the newest
+// command time seen (t, or an earlier batch's): deterministic on every node.
+// It runs once per applied batch.
+func (f *fsm) prune(tx *bolt.Tx, t uint64) error {
 	maxT := getMeta(tx, keyMaxTime)
 	if t > maxT {
 		maxT = t
 		if err := setMeta(tx, keyMaxTime, t); err != nil {
 			return err
 		}
+	}
+	ab, tb := tx.Bucket(bucketApplied), tx.Bucket(bucketAppliedAt)
+	if ab == nil || tb == nil {
+		return nil
 	}
 	cutoff := int64(maxT) - int64(f.retention)
 	cur := tb.Cursor()

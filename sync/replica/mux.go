@@ -138,7 +138,7 @@ func (l *subListener) Addr() net.Addr { return l.addr }
 
 // dialProto dials addr and announces proto.
 func dialProto(ctx context.Context, addr string, proto byte) (net.Conn, error) {
-	var d net.Dialer
+	d := net.Dialer{Timeout: time.Second} // a powered-off peer never refuses
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err

@@ -163,8 +163,9 @@ func (r *Replica) Propose(ctx context.Context, c *command.Command) (Result, erro
 	if err := c.Validate(); err != nil {
 		return Result{}, err
 	}
-	backoff := 5 * time.Millisecond
+	backoff := 2 * time.Millisecond
 	for {
+		changed := r.leaderChanged()
 		res, err := r.proposeOnce(ctx, c)
 		if err == nil || !retryable(err) {
 			return res, err
@@ -172,6 +173,8 @@ func (r *Replica) Propose(ctx context.Context, c *command.Command) (Result, erro
 		t := time.NewTimer(backoff)
 		select {
 		case <-t.C:
+		case <-changed:
+			t.Stop()
 		case <-ctx.Done():
 			t.Stop()
 			return Result{}, fmt.Errorf("replica %s: propose %s: %w (%v)", r.cfg.NodeID, c.Kind, err, ctx.Err())
@@ -179,7 +182,7 @@ func (r *Replica) Propose(ctx context.Context, c *command.Command) (Result, erro
 			t.Stop()
 			return Result{}, ErrClosed
 		}
-		backoff = min(backoff*2, 100*time.Millisecond)
+		backoff = min(backoff*2, 20*time.Millisecond)
 	}
 }
 
@@ -191,8 +194,18 @@ func (r *Replica) proposeOnce(ctx context.Context, c *command.Command) (Result, 
 	if addr == "" || string(id) == r.cfg.NodeID {
 		return Result{}, ErrNoLeader
 	}
-	return r.forwardPropose(ctx, string(addr), c)
+	// Bound one forward: a leader that is powered off does not refuse the
+	// connection, it just never answers.
+	fctx, cancel := context.WithTimeout(ctx, forwardTimeout)
+	defer cancel()
+	res, err := r.forwardPropose(fctx, string(addr), c)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("%w: leader %s did not answer within %s", errForward, addr, forwardTimeout)
+	}
+	return res, err
 }
+
+const forwardTimeout = 2 * time.Second
 
 // proposeLocal queues c for the batcher; the caller must be the leader.
 func (r *Replica) proposeLocal(ctx context.Context, c *command.Command) (Result, error) {

@@ -31,6 +31,9 @@ type Replica struct {
 	rpc       *http.Client
 	metrics   *metrics
 
+	observer   *raft.Observer
+	leaderMu   sync.Mutex
+	leaderCh   chan struct{} // closed and replaced when the leader changes
 	proposeCh  chan *proposal
 	inflightCh chan inflight
 	cancel     context.CancelFunc
@@ -53,9 +56,13 @@ func Open(cfg Config, applier Applier, observe func([]Applied)) (_ *Replica, err
 	}
 	log := cfg.Logger.With("component", "replica")
 	r := &Replica{
-		cfg:        cfg,
-		proposeCh:  make(chan *proposal, 4*cfg.MaxBatch),
-		inflightCh: make(chan inflight, 256),
+		cfg:       cfg,
+		proposeCh: make(chan *proposal, 4*cfg.MaxBatch),
+		// The waiter holds one entry and the channel the rest: at most
+		// MaxInflight entries in flight. A short pipeline is what lets
+		// batches grow under load (see DESIGN.md).
+		inflightCh: make(chan inflight, cfg.MaxInflight-1),
+		leaderCh:   make(chan struct{}),
 		closed:     make(chan struct{}),
 		rpc:        newRPCClient(),
 		metrics:    newMetrics(cfg.Registry, cfg.NodeID),
@@ -123,7 +130,13 @@ func Open(cfg Config, applier Applier, observe func([]Applied)) (_ *Replica, err
 	if err != nil {
 		return nil, err
 	}
-	r.raft, err = raft.NewRaft(rc, r.fsm, r.logStore, r.logStore, snaps, r.transport)
+	// Recent entries are read back for replication and apply; the cache
+	// spares a bbolt read and a msgpack decode per entry.
+	logs, err := raft.NewLogCache(512, r.logStore)
+	if err != nil {
+		return nil, err
+	}
+	r.raft, err = raft.NewRaft(rc, r.fsm, logs, r.logStore, snaps, r.transport)
 	if err != nil {
 		return nil, fmt.Errorf("replica %s: start raft: %w", cfg.NodeID, err)
 	}
@@ -148,7 +161,14 @@ func Open(cfg Config, applier Applier, observe func([]Applied)) (_ *Replica, err
 	r.rpcSrv = &http.Server{Handler: r.rpcHandler(), ReadHeaderTimeout: 5 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
-	r.wg.Add(4)
+	obsCh := make(chan raft.Observation, 16)
+	r.observer = raft.NewObserver(obsCh, false, func(o *raft.Observation) bool {
+		_, ok := o.Data.(raft.LeaderObservation)
+		return ok
+	})
+	r.raft.RegisterObserver(r.observer)
+	r.wg.Add(5)
+	go r.runLeaderWatch(ctx, obsCh)
 	go func() {
 		defer r.wg.Done()
 		_ = r.rpcSrv.Serve(r.mux.rpc) // returns on Shutdown
@@ -174,6 +194,7 @@ func (r *Replica) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_ = r.rpcSrv.Shutdown(ctx)
 		cancel()
+		r.raft.DeregisterObserver(r.observer)
 		errs = append(errs, r.raft.Shutdown().Error())
 		errs = append(errs, r.mux.Close())
 		r.wg.Wait()
@@ -331,3 +352,27 @@ func (r *Replica) Status() Status {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// runLeaderWatch wakes proposals waiting to retry as soon as a leader is
+// known again, instead of letting them sleep out their backoff.
+func (r *Replica) runLeaderWatch(ctx context.Context, ch <-chan raft.Observation) {
+	defer r.wg.Done()
+	for {
+		select {
+		case <-ch:
+			r.leaderMu.Lock()
+			close(r.leaderCh)
+			r.leaderCh = make(chan struct{})
+			r.leaderMu.Unlock()
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// leaderChanged returns a channel closed at the next leader change.
+func (r *Replica) leaderChanged() <-chan struct{} {
+	r.leaderMu.Lock()
+	defer r.leaderMu.Unlock()
+	return r.leaderCh
+}

@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"strings"
 
+	"github.com/palisade/palisade/edge/actuator"
 	"github.com/palisade/palisade/edge/alarm"
 	"github.com/palisade/palisade/sync/replica"
 )
@@ -164,4 +165,19 @@ func (c *Client) Events(ctx context.Context) (<-chan alarm.Event, error) {
 		}
 	}()
 	return ch, nil
+}
+
+// Actuate asks for an output to move; the answer is the committed request.
+func (c *Client) Actuate(ctx context.Context, device, action, duration, reason string) (actuator.Actuation, error) {
+	var a actuator.Actuation
+	err := c.do(ctx, http.MethodPost, "/v1/devices/"+device+"/actuate",
+		map[string]string{"action": action, "duration": duration, "reason": reason}, &a)
+	return a, err
+}
+
+// Actuation returns a request with its outcome once recorded.
+func (c *Client) Actuation(ctx context.Context, id string) (actuator.Actuation, error) {
+	var a actuator.Actuation
+	err := c.do(ctx, http.MethodGet, "/v1/actuations/"+id, nil, &a)
+	return a, err
 }

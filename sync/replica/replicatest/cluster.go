@@ -37,7 +37,13 @@ func Logger(t testing.TB) *slog.Logger {
 // newApp builds each node's applier; observe may be nil.
 func New(t testing.TB, n int, newApp func(i int) replica.Applier, observe func(i int) func([]replica.Applied)) *Cluster {
 	t.Helper()
-	c := &Cluster{t: t, newApp: newApp, observe: observe, Nodes: make([]*replica.Replica, n)}
+	return NewTuned(t, n, nil, newApp, observe)
+}
+
+// NewTuned is New with tune applied to every node's configuration.
+func NewTuned(t testing.TB, n int, tune func(*replica.Config), newApp func(i int) replica.Applier, observe func(i int) func([]replica.Applied)) *Cluster {
+	t.Helper()
+	c := &Cluster{t: t, newApp: newApp, observe: observe, Nodes: make([]*replica.Replica, n), Tune: tune}
 	lns := make([]net.Listener, n)
 	for i := range n {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/palisade/palisade/edge/api/apiclient"
+)
+
+// build compiles the palisade binary once for the end-to-end tests.
+func build(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "palisade")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// The demo as a newcomer runs it: one command, three consoles, log in,
+// the cluster has a leader and all three members; Ctrl-C stops it cleanly.
+func TestDemoEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := build(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "demo", "--free-ports", "--data", t.TempDir())
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	urlRE := regexp.MustCompile(`console of (\S+)\s+(http://\S+)`)
+	var urls []string
+	sc := bufio.NewScanner(stdout)
+	var printed strings.Builder
+	for sc.Scan() {
+		printed.WriteString(sc.Text() + "\n")
+		if m := urlRE.FindStringSubmatch(sc.Text()); m != nil {
+			urls = append(urls, m[2])
+		}
+		if strings.Contains(sc.Text(), "press Ctrl-C") {
+			break
+		}
+	}
+	if len(urls) != 3 || !strings.Contains(printed.String(), "officer / demo-officer") {
+		t.Fatalf("demo printed:\n%s\nwant three console URLs and the demo credentials", printed.String())
+	}
+	for _, u := range urls {
+		c, err := apiclient.Login(ctx, u, "officer", "demo-officer")
+		if err != nil {
+			t.Fatalf("login on %s: %v", u, err)
+		}
+		for {
+			st, err := c.Cluster(ctx)
+			if err == nil && st.Quorum && len(st.Members) == 3 {
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("%s: no quorum: %+v, %v", u, st, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("demo exited with %v after Ctrl-C", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Error("demo did not stop within 15 s of Ctrl-C")
+	}
+}
+
+func TestCheckReportsFileLineAndKey(t *testing.T) {
+	var out, errb strings.Builder
+	if code := run(context.Background(), []string{"check", "--config", "../../examples/facility.yaml"}, &out, &errb); code != 0 {
+		t.Fatalf("check of the example: exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "valid") || !strings.Contains(out.String(), "3 nodes") {
+		t.Errorf("check printed %q", out.String())
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("id: x\nname: X\nkind: prison\nnodes:\n  - id: n1\n    raft_adr: 127.0.0.1:7001\n"), 0o600)
+	out.Reset()
+	errb.Reset()
+	if code := run(context.Background(), []string{"check", "--config", bad}, &out, &errb); code != 1 {
+		t.Fatalf("bad config: exit %d", code)
+	}
+	if !strings.Contains(errb.String(), "bad.yaml:6: nodes[0].raft_adr: unknown key") {
+		t.Errorf("bad config error %q, want file:line: key path", errb.String())
+	}
+	if code := run(context.Background(), []string{"frobnicate"}, &out, &errb); code != 2 {
+		t.Errorf("unknown command: exit %d, want 2", code)
+	}
+}
