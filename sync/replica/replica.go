@@ -121,7 +121,12 @@ func Open(cfg Config, applier Applier, observe func([]Applied)) (_ *Replica, err
 	rc.SnapshotThreshold = cfg.SnapshotThreshold
 	rc.SnapshotInterval = cfg.SnapshotInterval
 	rc.TrailingLogs = max(cfg.SnapshotThreshold, 1024)
-	rc.BatchApplyCh = true
+	// No BatchApplyCh: with it, raft buffers futures in applyCh and never
+	// answers those still buffered when it shuts down, so a waiter would
+	// block for ever on a killed leader. We batch ourselves (one entry holds
+	// many commands), and an unbuffered applyCh gives the batcher the
+	// back-pressure that lets batches grow.
+	rc.BatchApplyCh = false
 	rc.MaxAppendEntries = 256
 	rc.NoLegacyTelemetry = true
 	rc.Logger = hcl
