@@ -176,7 +176,7 @@ var (
 )
 
 // users are one of each role; each password is "pw-" + name.
-func users(t *testing.T) []api.User {
+func users(t testing.TB) []api.User {
 	hashesOnce.Do(func() {
 		for _, name := range []string{"olga", "sam", "ada"} {
 			h, err := bcrypt.GenerateFromPassword([]byte("pw-"+name), bcrypt.MinCost)
@@ -202,7 +202,7 @@ type harness struct {
 	alarms *fakeAlarms
 }
 
-func newHarness(t *testing.T, list ...alarm.Alarm) *harness {
+func newHarness(t testing.TB, list ...alarm.Alarm) *harness {
 	t.Helper()
 	h := &harness{clock: &fakeClock{t: time.Date(2026, 1, 15, 22, 0, 0, 0, time.UTC)}, alarms: newFakeAlarms(list...)}
 	srv, err := api.New(api.Config{
