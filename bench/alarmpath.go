@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,7 +17,6 @@ import (
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/node"
 	"github.com/palisade/palisade/examples"
-	"github.com/palisade/palisade/sync/replica"
 )
 
 // alarmPathRow is one measured configuration of the alarm path.
@@ -41,38 +40,18 @@ func runAlarmPath(ctx context.Context, root string, o Options) ([]alarmPathRow, 
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(root, "alarmpath")
-	var cls, hls []net.Listener
-	var peers []replica.Peer
-	for _, nd := range f.Nodes {
-		cl, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		hl, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		cls, hls = append(cls, cl), append(hls, hl)
-		peers = append(peers, replica.Peer{ID: nd.ID, Addr: cl.Addr().String()})
+	nodes, err := node.StartFacility(f, node.FacilityOptions{
+		DataDir: filepath.Join(root, "alarmpath"), FreePorts: true,
+		Logger: func(id string) *slog.Logger { return nodeLogger(o, "node", id) },
+	})
+	if err != nil {
+		return nil, err
 	}
-	var nodes []*node.Node
 	defer func() {
 		for _, n := range nodes {
 			n.Close()
 		}
 	}()
-	for i, nd := range f.Nodes {
-		n, err := node.Start(node.Options{
-			Facility: f, NodeID: nd.ID, DataDir: filepath.Join(dir, nd.ID),
-			ClusterListener: cls[i], HTTPListener: hls[i], Peers: peers,
-			Logger: nodeLogger(o, "node", nd.ID),
-		})
-		if err != nil {
-			return nil, err
-		}
-		nodes = append(nodes, n)
-	}
 	leader, err := waitNodeLeader(ctx, nodes)
 	if err != nil {
 		return nil, err
@@ -229,6 +208,7 @@ func startBackground(ctx context.Context, wg *sync.WaitGroup, leader *node.Node,
 	}
 }
 
+// sleepCtx sleeps for d and reports whether ctx is still alive.
 func sleepCtx(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()

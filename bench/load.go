@@ -65,16 +65,7 @@ func runLoad(ctx context.Context, workers int, warmup, window time.Duration,
 			}
 		}()
 	}
-	sleep := func(d time.Duration) bool {
-		tm := time.NewTimer(d)
-		defer tm.Stop()
-		select {
-		case <-tm.C:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
+	sleep := func(d time.Duration) bool { return sleepCtx(ctx, d) }
 	var res loadResult
 	ok := sleep(warmup)
 	if ok {

@@ -5,14 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
+	"log/slog"
 	"os"
-	"path/filepath"
 
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/node"
 	"github.com/palisade/palisade/examples"
-	"github.com/palisade/palisade/sync/replica"
 )
 
 // runDemo starts the embedded example facility: three nodes in this
@@ -41,39 +39,18 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	log := newLogger(stderr, *level)
 
-	cluster := make([]net.Listener, len(f.Nodes))
-	consoles := make([]net.Listener, len(f.Nodes))
-	var peers []replica.Peer
-	for i, nd := range f.Nodes {
-		ca, ha := nd.RaftAddr, nd.HTTPAddr
-		if *free {
-			ca, ha = "127.0.0.1:0", "127.0.0.1:0"
-		}
-		if cluster[i], err = net.Listen("tcp", ca); err != nil {
-			return fmt.Errorf("node %s cluster port %s: %w (is another demo running? try --free-ports)", nd.ID, ca, err)
-		}
-		if consoles[i], err = net.Listen("tcp", ha); err != nil {
-			return fmt.Errorf("node %s console port %s: %w (is another demo running? try --free-ports)", nd.ID, ha, err)
-		}
-		peers = append(peers, replica.Peer{ID: nd.ID, Addr: cluster[i].Addr().String()})
+	nodes, err := node.StartFacility(f, node.FacilityOptions{
+		DataDir: *data, FreePorts: *free, Simulate: true,
+		Logger: func(string) *slog.Logger { return log },
+	})
+	if err != nil {
+		return err
 	}
-	var nodes []*node.Node
 	defer func() {
 		for _, n := range nodes {
 			n.Close()
 		}
 	}()
-	for i, nd := range f.Nodes {
-		n, err := node.Start(node.Options{
-			Facility: f, NodeID: nd.ID, DataDir: filepath.Join(*data, nd.ID),
-			ClusterListener: cluster[i], HTTPListener: consoles[i], Peers: peers,
-			Simulate: true, Logger: log,
-		})
-		if err != nil {
-			return err
-		}
-		nodes = append(nodes, n)
-	}
 	fmt.Fprintf(stdout, "\nPalisade demo — %s, %d nodes replicating with raft\n\n", f.Name, len(nodes))
 	for _, n := range nodes {
 		fmt.Fprintf(stdout, "  console of %-7s %s\n", n.Replica.ID(), n.URL())

@@ -3,8 +3,7 @@ package node_test
 import (
 	"context"
 	"errors"
-	"net"
-	"path/filepath"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/node"
 	"github.com/palisade/palisade/examples"
-	"github.com/palisade/palisade/sync/replica"
 	"github.com/palisade/palisade/sync/replica/replicatest"
 )
 
@@ -26,30 +24,15 @@ func startFacility(t *testing.T, simulate bool) []*node.Node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	var cls, hls []net.Listener
-	var peers []replica.Peer
-	for range f.Nodes {
-		cl, _ := net.Listen("tcp", "127.0.0.1:0")
-		hl, _ := net.Listen("tcp", "127.0.0.1:0")
-		cls, hls = append(cls, cl), append(hls, hl)
-		peers = append(peers, replica.Peer{Addr: cl.Addr().String()})
+	nodes, err := node.StartFacility(f, node.FacilityOptions{
+		DataDir: t.TempDir(), FreePorts: true, Simulate: simulate,
+		Logger: func(string) *slog.Logger { return replicatest.Logger(t) },
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i, nd := range f.Nodes {
-		peers[i].ID = nd.ID
-	}
-	var nodes []*node.Node
-	for i, nd := range f.Nodes {
-		n, err := node.Start(node.Options{
-			Facility: f, NodeID: nd.ID, DataDir: filepath.Join(dir, nd.ID),
-			ClusterListener: cls[i], HTTPListener: hls[i], Peers: peers,
-			Simulate: simulate, Logger: replicatest.Logger(t),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, n := range nodes {
 		t.Cleanup(func() { n.Close() })
-		nodes = append(nodes, n)
 	}
 	return nodes
 }

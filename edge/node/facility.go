@@ -1,0 +1,77 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+
+	"github.com/palisade/palisade/edge/facility"
+	"github.com/palisade/palisade/sync/replica"
+)
+
+// FacilityOptions configures StartFacility.
+type FacilityOptions struct {
+	DataDir   string // each node stores under DataDir/<node id>
+	FreePorts bool   // listen on free loopback ports instead of the file's addresses
+	Simulate  bool
+	Logger    func(nodeID string) *slog.Logger
+}
+
+// StartFacility starts every node of f in this process, each with its own
+// data directory, cluster port and console: the demo, the end-to-end tests
+// and the alarm-path benchmark run a facility this way. On error the nodes
+// already started are closed.
+func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err error) {
+	cluster := make([]net.Listener, len(f.Nodes))
+	consoles := make([]net.Listener, len(f.Nodes))
+	var nodes []*Node
+	defer func() {
+		if err == nil {
+			return
+		}
+		for _, n := range nodes {
+			n.Close()
+		}
+		for i := range f.Nodes {
+			if i >= len(nodes) { // not handed to a node: close here
+				for _, l := range []net.Listener{cluster[i], consoles[i]} {
+					if l != nil {
+						l.Close()
+					}
+				}
+			}
+		}
+	}()
+	var peers []replica.Peer
+	for i, nd := range f.Nodes {
+		ca, ha := nd.RaftAddr, nd.HTTPAddr
+		if o.FreePorts {
+			ca, ha = "127.0.0.1:0", "127.0.0.1:0"
+		}
+		if cluster[i], err = net.Listen("tcp", ca); err != nil {
+			return nil, fmt.Errorf("node %s cluster port %s: %w (is another facility running here? try free ports)", nd.ID, ca, err)
+		}
+		if consoles[i], err = net.Listen("tcp", ha); err != nil {
+			return nil, fmt.Errorf("node %s console port %s: %w (is another facility running here? try free ports)", nd.ID, ha, err)
+		}
+		peers = append(peers, replica.Peer{ID: nd.ID, Addr: cluster[i].Addr().String()})
+	}
+	for i, nd := range f.Nodes {
+		log := slog.Default()
+		if o.Logger != nil {
+			log = o.Logger(nd.ID)
+		}
+		n, err := Start(Options{
+			Facility: f, NodeID: nd.ID, DataDir: filepath.Join(o.DataDir, nd.ID),
+			ClusterListener: cluster[i], HTTPListener: consoles[i], Peers: peers,
+			Simulate: o.Simulate, Logger: log,
+		})
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("start node %s", nd.ID), err)
+		}
+		nodes = append(nodes, n)
+	}
+	return nodes, nil
+}
