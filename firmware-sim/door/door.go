@@ -14,13 +14,14 @@ type Scenario struct {
 	MeanClosed time.Duration // average time between openings
 	Open       time.Duration // how long a normal passage keeps it open
 	HeldOpen   time.Duration // how long it stays open when someone props it
-	HeldEvery  int           // one opening in HeldEvery is propped (0: never)
+	HeldEvery  int           // one opening in HeldEvery is propped, staggered by Seed (0: never)
 	Seed       uint64
 }
 
-// Demo is the behaviour used by `palisade demo`: a passage every half minute
-// or so, and one in four left open long enough to raise a held-open alarm.
-var Demo = Scenario{MeanClosed: 30 * time.Second, Open: 4 * time.Second, HeldOpen: 45 * time.Second, HeldEvery: 4}
+// Demo is the behaviour used by `palisade demo`: a passage every 20 s or
+// so, and one opening in three left open long enough to raise a held-open
+// alarm, staggered so that a newcomer sees the first within about a minute.
+var Demo = Scenario{MeanClosed: 20 * time.Second, Open: 4 * time.Second, HeldOpen: 45 * time.Second, HeldEvery: 3}
 
 // Door is a simulated door contact line.
 type Door struct {
@@ -62,7 +63,9 @@ func (d *Door) Run(ctx context.Context) {
 		}
 		d.level(ctx, true, rng)
 		open := d.sc.Open
-		if d.sc.HeldEvery > 0 && n%d.sc.HeldEvery == 0 {
+		// The seed staggers doors: about one in HeldEvery is propped at its
+		// first opening.
+		if d.sc.HeldEvery > 0 && (n+int(d.sc.Seed%uint64(d.sc.HeldEvery)))%d.sc.HeldEvery == 1%d.sc.HeldEvery {
 			open = d.sc.HeldOpen
 		}
 		if !sleep(ctx, open) {
