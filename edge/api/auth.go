@@ -45,6 +45,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	key := loginKey(req.User, r)
 	if wait := s.failures.lockedFor(key, s.now()); wait > 0 {
 		mins := int((wait + time.Minute - 1) / time.Minute)
+		s.metrics.loginFailures.Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
 		writeError(w, http.StatusTooManyRequests,
 			fmt.Sprintf("too many wrong passwords; try again in %d minute%s", mins, plural(mins)))
@@ -59,6 +60,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	// takes as long either way.
 	ok := bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) == nil && known
 	if !ok {
+		s.metrics.loginFailures.Inc()
 		s.failures.fail(key, s.now())
 		s.log.Warn("login failed", "user", req.User, "terminal", r.RemoteAddr)
 		writeError(w, http.StatusUnauthorized, wrongCredentials)

@@ -62,8 +62,10 @@ type Config struct {
 	// Actuators is optional: without it the device routes answer 404.
 	Actuators Actuators
 	Gatherer  prometheus.Gatherer // for /metrics; default prometheus.DefaultGatherer
-	Logger    *slog.Logger        // default: discard
-	Now       func() time.Time    // injected clock; default time.Now
+	// Registerer receives the API's own metrics; nil: not registered.
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger     // default: discard
+	Now        func() time.Time // injected clock; default time.Now
 
 	SessionTTL  time.Duration // absolute session lifetime; default 12h, a shift
 	SessionIdle time.Duration // a session unused this long ends; default 1h
@@ -81,6 +83,7 @@ type Server struct {
 	failures *lockout
 	routes   []Route
 	handler  http.Handler
+	metrics  *metrics
 
 	ctx    context.Context // cancelled by Close; ends live streams
 	cancel context.CancelFunc
@@ -156,6 +159,7 @@ func New(cfg Config) (*Server, error) {
 	s.failures = newLockout(loginFailuresBeforeLock, loginLockout)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 
+	s.metrics = newMetrics(cfg.Registerer)
 	mux := http.NewServeMux()
 	s.routes = s.table()
 	for _, rt := range s.routes {
@@ -163,7 +167,7 @@ func New(cfg Config) (*Server, error) {
 		if rt.Method != "" {
 			pattern = rt.Method + " " + pattern
 		}
-		mux.Handle(pattern, s.guard(rt))
+		mux.Handle(pattern, s.metrics.count(rt, s.guard(rt)))
 	}
 	s.handler = securityHeaders(mux)
 	return s, nil

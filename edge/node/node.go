@@ -126,6 +126,7 @@ func Start(opts Options) (_ *Node, err error) {
 		return nil, err
 	}
 	n.Alarms.Attach(n.Replica)
+	n.reg.MustRegister(n.Alarms.Collector())
 	n.exec.Replica = n.Replica
 
 	users := make([]api.User, 0, len(f.Users))
@@ -139,7 +140,7 @@ func Start(opts Options) (_ *Node, err error) {
 	n.API, err = api.New(api.Config{
 		Node: opts.NodeID, Facility: f.Name, Users: users, Zones: zones, Alarms: n.Alarms, Cluster: n.Replica,
 		Actuators: actuators{f: f, rep: n.Replica},
-		Gatherer:  n.reg, Logger: n.log, Now: opts.Now,
+		Gatherer:  n.reg, Registerer: n.reg, Logger: n.log, Now: opts.Now,
 	})
 	if err != nil {
 		return nil, err

@@ -3,7 +3,10 @@ package node_test
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,5 +161,48 @@ func TestGateStrikeMovesThroughTheLog(t *testing.T) {
 	}
 	if _, err := c.Actuate(ctx, "sp-gate-strike", "explode", "", ""); !errors.As(err, &apiErr) || apiErr.Status != 400 {
 		t.Errorf("bad action: %v, want 400", err)
+	}
+}
+
+// What an operator graphs is on /metrics: commits, alarms' API traffic,
+// failed logins.
+func TestMetricsForTheOperator(t *testing.T) {
+	nodes := startFacility(t, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := apiclient.Login(ctx, nodes[0].URL(), "officer", "wrong"); err == nil {
+		t.Fatal("wrong password accepted")
+	}
+	c := login(t, ctx, nodes[0], "officer")
+	for {
+		al, err := c.Raise(ctx, "test", 4, "", "metrics probe")
+		if err == nil {
+			if err := nodes[0].Replica.WaitApplied(ctx, al.Index); err != nil { // node-1 may follow
+				t.Fatal(err)
+			}
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("no leader")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	resp, err := http.Get(nodes[0].URL() + "metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		"palisade_api_login_failures_total 1",
+		`palisade_api_requests_total{code="201",route="POST /v1/alarms"}`,
+		"palisade_replica_commands_applied_total",
+		"palisade_replica_propose_seconds_bucket",
+		`palisade_alarms_open{priority="4",state="raised"} 1`,
+		"palisade_alarms_not_replicated 0",
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }

@@ -153,6 +153,12 @@
 
   // ---- alarm board ----
 
+  // "door.held_open" → "Door held open": officers read words, not codes.
+  function kindTitle(kind) {
+    const words = String(kind || "").replace(/[._]+/g, " ").trim();
+    return words ? words[0].toUpperCase() + words.slice(1) : "Alarm";
+  }
+
   // Zone ids → names ("sterile-north" → "North sterile zone"), loaded once.
   const zoneNames = {};
   async function loadZones() {
@@ -225,7 +231,8 @@
     text(q(".prio-num"), a.priority);
     text(q(".prio-word"), PRIORITY[a.priority] || "?");
     q(".prio").title = "priority " + a.priority;
-    text(q(".kind"), a.kind);
+    text(q(".kind"), kindTitle(a.kind));
+    q(".kind").title = a.kind;
     text(q(".repeat"), "×" + a.count);
     show(q(".repeat"), a.count > 1);
     text(q(".state"), a.state);
