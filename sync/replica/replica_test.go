@@ -329,3 +329,18 @@ func TestJoinAndRemove(t *testing.T) {
 		t.Errorf("members after remove: %v", ids)
 	}
 }
+
+// Right after an election the last committed entry is the new leader's
+// no-op, which the state machine never sees: a linearizable read must not
+// wait for it to be "applied".
+func TestReadIndexOnAFreshClusterReturns(t *testing.T) {
+	c := newLedgerCluster(t, 3)
+	for i, n := range c.Nodes {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := n.ReadIndex(ctx)
+		cancel()
+		if err != nil {
+			t.Errorf("node %d: read index on a cluster with no commands: %v", i, err)
+		}
+	}
+}
