@@ -28,7 +28,7 @@ const eventKind = "bench.event"
 // any goroutine.
 type counter struct{ n atomic.Uint64 }
 
-func (c *counter) Apply(_ *bolt.Tx, _ uint64, cmd *command.Command) ([]byte, error) {
+func (c *counter) Apply(_ *bolt.Tx, _ replica.Entry, cmd *command.Command) ([]byte, error) {
 	if cmd.Kind != eventKind {
 		return nil, fmt.Errorf("unknown kind %q", cmd.Kind)
 	}

@@ -9,11 +9,13 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/palisade/palisade/sync/command"
+	"github.com/palisade/palisade/sync/replica"
 )
 
 // Command kinds.
 const (
 	KindRequest = "actuate.request"
+	KindStart   = "actuate.start" // the owner is about to move the hardware (write-ahead)
 	KindResult  = "actuate.result"
 )
 
@@ -61,6 +63,7 @@ type State string
 
 const (
 	Requested State = "requested"
+	Executing State = "executing" // the owner recorded that it is acting
 	Done      State = "done"
 	Failed    State = "failed"
 )
@@ -71,10 +74,18 @@ type Actuation struct {
 	Request     Request   `json:"request"`
 	RequestedBy string    `json:"requested_by"`
 	RequestedAt time.Time `json:"requested_at"`
+	CommittedAt time.Time `json:"committed_at"`       // the log's time: what MaxAge is measured from
+	Executor    string    `json:"executor,omitempty"` // the executor instance that recorded actuate.start
 	State       State     `json:"state"`
 	ReadBack    string    `json:"read_back,omitempty"` // what the hardware reported
 	Error       string    `json:"error,omitempty"`
 	DoneAt      time.Time `json:"done_at,omitzero"`
+}
+
+// Start is the body of actuate.start.
+type Start struct {
+	ID       string `json:"id"`
+	Executor string `json:"executor"` // one per executor process
 }
 
 // Result is the body of actuate.result.
@@ -91,7 +102,7 @@ var bucket = []byte("actuations")
 type Applier struct{}
 
 // Apply implements replica.Applier; the result is the JSON Actuation.
-func (Applier) Apply(tx *bolt.Tx, _ uint64, c *command.Command) ([]byte, error) {
+func (Applier) Apply(tx *bolt.Tx, e replica.Entry, c *command.Command) ([]byte, error) {
 	b, err := tx.CreateBucketIfNotExists(bucket)
 	if err != nil {
 		return nil, err
@@ -106,7 +117,20 @@ func (Applier) Apply(tx *bolt.Tx, _ uint64, c *command.Command) ([]byte, error) 
 		if err := r.validate(); err != nil {
 			return nil, err
 		}
-		a = Actuation{ID: c.ID.String(), Request: r, RequestedBy: c.Actor, RequestedAt: c.Time, State: Requested}
+		a = Actuation{ID: c.ID.String(), Request: r, RequestedBy: c.Actor, RequestedAt: c.Time, CommittedAt: e.Time, State: Requested}
+	case KindStart:
+		var st Start
+		if err := json.Unmarshal(c.Body, &st); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		var ok bool
+		if a, ok = get(b, st.ID); !ok {
+			return nil, fmt.Errorf("%w: %s", ErrNotFound, st.ID)
+		}
+		if a.State != Requested {
+			return nil, fmt.Errorf("%w: %s is %s", ErrDone, st.ID, a.State)
+		}
+		a.State, a.Executor = Executing, st.Executor
 	case KindResult:
 		var r Result
 		if err := json.Unmarshal(c.Body, &r); err != nil {
@@ -116,7 +140,7 @@ func (Applier) Apply(tx *bolt.Tx, _ uint64, c *command.Command) ([]byte, error) 
 		if a, ok = get(b, r.ID); !ok {
 			return nil, fmt.Errorf("%w: %s", ErrNotFound, r.ID)
 		}
-		if a.State != Requested {
+		if a.State != Requested && a.State != Executing {
 			return nil, fmt.Errorf("%w: %s is %s", ErrDone, r.ID, a.State)
 		}
 		a.State, a.ReadBack, a.Error, a.DoneAt = Failed, r.ReadBack, r.Error, c.Time

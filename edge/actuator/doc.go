@@ -8,8 +8,12 @@
 // button was pressed on one node alone; and without a quorum the request
 // cannot commit, so nothing moves (fail-secure).
 //
-// The executor checks, with a linearizable read, that no result exists yet
-// before it acts, and refuses requests older than MaxAge: a restarted node
-// replaying its log does not re-open a gate, and a gate never opens minutes
-// after the button was pressed.
+// The executor checks, with a linearizable read, that the request is still
+// only requested, then commits "actuate.start" (write-ahead, naming this
+// executor process) and only then moves the hardware. A node that restarts
+// between the start and the result finds the request executing under
+// another process and records "outcome unknown" instead of moving anything
+// again. Requests older than MaxAge — measured from the time the log
+// committed them, not the proposer's clock — are refused: a gate never
+// opens minutes after the button was pressed.
 package actuator

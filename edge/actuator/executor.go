@@ -38,7 +38,8 @@ type Executor struct {
 	Now     func() time.Time
 	Logger  *slog.Logger
 
-	queue chan string
+	queue    chan string
+	instance string // this process's executor, in actuate.start
 }
 
 func (e *Executor) init() {
@@ -53,6 +54,9 @@ func (e *Executor) init() {
 	}
 	if e.Logger == nil {
 		e.Logger = slog.Default()
+	}
+	if e.instance == "" {
+		e.instance = command.NewID().String()
 	}
 }
 
@@ -99,8 +103,8 @@ func (e *Executor) Run(ctx context.Context) {
 }
 
 func (e *Executor) execute(ctx context.Context, id string) error {
-	// A linearizable read: if a result was ever committed for this request
-	// (by this node before a restart), we see it here and do nothing.
+	// A linearizable read: if this request was ever started or finished
+	// (by this node before a restart), we see it here.
 	if err := e.Replica.ReadIndex(ctx); err != nil {
 		return fmt.Errorf("no quorum, not acting: %w", err)
 	}
@@ -109,29 +113,58 @@ func (e *Executor) execute(ctx context.Context, id string) error {
 	if err := e.Replica.View(func(tx *bolt.Tx) error { a, ok = Get(tx, id); return nil }); err != nil {
 		return err
 	}
-	if !ok || a.State != Requested {
+	if !ok {
 		return nil
 	}
-	res := Result{ID: id}
-	out := e.Outputs[a.Request.Device]
-	switch age := e.Now().Sub(a.RequestedAt); {
-	case age > e.MaxAge:
-		res.Error = fmt.Sprintf("expired: not executed %s after the request (limit %s)", age.Round(time.Second), e.MaxAge)
-	case out == nil:
-		res.Error = fmt.Sprintf("node %s has no output %q", e.Node, a.Request.Device)
-	default:
-		rb, err := out.Set(ctx, a.Request.Action, a.Request.Duration)
-		res.OK, res.ReadBack = err == nil, rb
-		if err != nil {
-			res.Error = err.Error()
+	switch a.State {
+	case Requested:
+	case Executing:
+		if a.Executor == e.instance {
+			return nil // ours, being handled
 		}
-		e.Logger.Info("actuated", "device", a.Request.Device, "action", a.Request.Action, "by", a.RequestedBy, "read_back", rb, "err", err)
+		// A previous run of this node recorded the start and died before
+		// the result: the hardware may or may not have moved. Say so;
+		// never move it again on a replay.
+		return e.finish(ctx, id, Result{ID: id, Error: "outcome unknown: the node restarted while acting; check the device"})
+	default:
+		return nil
 	}
-	body, _ := json.Marshal(res)
-	sum := sha256.Sum256([]byte("actuate.result/" + id))
-	c := &command.Command{Kind: KindResult, Node: e.Node, Actor: e.Node, Time: e.Now().UTC(), Body: body}
+	out := e.Outputs[a.Request.Device]
+	switch age := e.Now().Sub(a.CommittedAt); {
+	case age > e.MaxAge:
+		return e.finish(ctx, id, Result{ID: id, Error: fmt.Sprintf("expired: not executed %s after the request (limit %s)", age.Round(time.Second), e.MaxAge)})
+	case out == nil:
+		return e.finish(ctx, id, Result{ID: id, Error: fmt.Sprintf("node %s has no output %q", e.Node, a.Request.Device)})
+	}
+	// Write ahead: record that this executor is about to act. Only the
+	// executor whose start committed moves the hardware.
+	if err := e.propose(ctx, KindStart, "actuate.start/"+id+"/"+e.instance, Start{ID: id, Executor: e.instance}); err != nil {
+		return fmt.Errorf("not acting, start not recorded: %w", err)
+	}
+	rb, err := out.Set(ctx, a.Request.Action, a.Request.Duration)
+	res := Result{ID: id, OK: err == nil, ReadBack: rb}
+	if err != nil {
+		res.Error = err.Error()
+	}
+	e.Logger.Info("actuated", "device", a.Request.Device, "action", a.Request.Action, "by", a.RequestedBy, "read_back", rb, "err", err)
+	return e.finish(ctx, id, res)
+}
+
+func (e *Executor) finish(ctx context.Context, id string, res Result) error {
+	return e.propose(ctx, KindResult, "actuate.result/"+id, res)
+}
+
+// propose commits a command whose id is derived from key, so a retry of
+// the same step applies once.
+func (e *Executor) propose(ctx context.Context, kind, key string, body any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256([]byte(key))
+	c := &command.Command{Kind: kind, Node: e.Node, Actor: e.Node, Time: e.Now().UTC(), Body: b}
 	copy(c.ID[:], sum[:])
-	_, err := e.Replica.Propose(ctx, c)
+	_, err = e.Replica.Propose(ctx, c)
 	return err
 }
 

@@ -2,7 +2,10 @@ package actuator_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,6 +13,7 @@ import (
 
 	"github.com/palisade/palisade/edge/actuator"
 	"github.com/palisade/palisade/firmware-sim/relay"
+	"github.com/palisade/palisade/sync/command"
 	"github.com/palisade/palisade/sync/replica"
 	"github.com/palisade/palisade/sync/replica/replicatest"
 )
@@ -18,7 +22,8 @@ type rig struct {
 	c     *replicatest.Cluster
 	exec  []*actuator.Executor
 	gate  *relay.Relay // owned by n2
-	now   time.Time
+	mu    sync.Mutex
+	now   time.Time // the executors' clock, moved by the test
 	stops []context.CancelFunc
 }
 
@@ -30,7 +35,7 @@ func newRig(t *testing.T) *rig {
 			outs["sp-gate-outer"] = r.gate
 		}
 		e := actuator.NewExecutor(id, outs, replicatest.Logger(t))
-		e.Now = func() time.Time { return r.now }
+		e.Now = func() time.Time { r.mu.Lock(); defer r.mu.Unlock(); return r.now }
 		r.exec = append(r.exec, e)
 	}
 	r.c = replicatest.New(t, 3,
@@ -109,7 +114,9 @@ func TestStaleRequestIsRefusedNotExecuted(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	cmd, _ := actuator.NewRequest(openGate(), "officer", "")
-	cmd.Time = r.now.Add(-time.Minute) // pressed a minute ago (a node was stuck)
+	r.mu.Lock()
+	r.now = time.Now().Add(time.Minute) // the owner gets to it a minute after the commit (it was stuck)
+	r.mu.Unlock()
 	if _, err := r.c.Nodes[2].Propose(ctx, cmd); err != nil {
 		t.Fatal(err)
 	}
@@ -151,5 +158,40 @@ func TestBadRequestsAreRefused(t *testing.T) {
 		if _, err := actuator.NewRequest(req, "officer", ""); !errors.Is(err, actuator.ErrInvalid) {
 			t.Errorf("%+v: %v, want ErrInvalid", req, err)
 		}
+	}
+}
+
+// The owner recorded actuate.start and died before the result: on restart it
+// must not move the hardware again, and it says the outcome is unknown.
+func TestStartedButUnfinishedIsNeverRepeated(t *testing.T) {
+	gate := &relay.Relay{}
+	exec := actuator.NewExecutor("n1", map[string]actuator.Output{"sp-gate-outer": gate}, replicatest.Logger(t))
+	c := replicatest.New(t, 1,
+		func(int) replica.Applier { return replica.Router{"actuate": actuator.Applier{}} },
+		func(int) func([]replica.Applied) { return exec.Observe })
+	exec.Replica = c.Nodes[0]
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req := openGate()
+	req.Node = "n1"
+	cmd, _ := actuator.NewRequest(req, "officer", "")
+	if _, err := c.Nodes[0].Propose(ctx, cmd); err != nil {
+		t.Fatal(err)
+	}
+	// What the previous run of this node committed before it died.
+	body, _ := json.Marshal(actuator.Start{ID: cmd.ID.String(), Executor: "previous-run"})
+	if _, err := c.Nodes[0].Propose(ctx, &command.Command{Kind: actuator.KindStart, Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); exec.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+	a := waitState(t, ctx, c.Nodes[0], cmd.ID.String())
+	if a.State != actuator.Failed || !strings.Contains(a.Error, "outcome unknown") {
+		t.Errorf("recorded %+v, want failed with outcome unknown", a)
+	}
+	if ops := gate.Ops(); len(ops) != 0 {
+		t.Errorf("the gate moved again after a restart mid-actuation: %v", ops)
 	}
 }

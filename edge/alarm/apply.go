@@ -8,6 +8,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/palisade/palisade/sync/command"
+	"github.com/palisade/palisade/sync/replica"
 )
 
 // Command kinds of the alarm domain.
@@ -44,7 +45,7 @@ type Applier struct {
 }
 
 // Apply implements replica.Applier. The result is the JSON Event.
-func (a Applier) Apply(tx *bolt.Tx, _ uint64, c *command.Command) ([]byte, error) {
+func (a Applier) Apply(tx *bolt.Tx, e replica.Entry, c *command.Command) ([]byte, error) {
 	alarms, err := tx.CreateBucketIfNotExists(bucketAlarms)
 	if err != nil {
 		return nil, err
@@ -67,6 +68,9 @@ func (a Applier) Apply(tx *bolt.Tx, _ uint64, c *command.Command) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
+	// The log index of the last change lets a console drop a stale copy
+	// (a list fetched before an event that arrives after it).
+	ev.Alarm.Index = e.Index
 	v, err := json.Marshal(ev.Alarm)
 	if err != nil {
 		return nil, err

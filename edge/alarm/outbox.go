@@ -26,7 +26,8 @@ import (
 // prevents is a power cut of this node inside the ~10 ms in which the alarm
 // is being committed by the quorum.
 type outbox struct {
-	db *bolt.DB
+	db  *bolt.DB
+	log *slog.Logger
 }
 
 var bucketOutbox = []byte("outbox")
@@ -55,10 +56,11 @@ func openOutbox(path string, log *slog.Logger) (*outbox, error) {
 		db.Close()
 		return nil, err
 	}
-	return &outbox{db: db}, nil
+	return &outbox{db: db, log: log}, nil
 }
 
-// put stores c durably (fsync). Concurrent puts share one fsync (bolt.Batch).
+// put stores c (in the page cache; see sync). Concurrent puts share one
+// transaction (bolt.Batch).
 func (o *outbox) put(c *command.Command) error {
 	v, err := command.Encode(c)
 	if err != nil {
@@ -78,17 +80,23 @@ func (o *outbox) remove(id command.ID) error {
 // pending returns the waiting commands, oldest first.
 func (o *outbox) pending() ([]*command.Command, error) {
 	var out []*command.Command
+	bad := 0
 	err := o.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
 			c, err := command.Decode(v)
 			if err != nil {
-				return fmt.Errorf("outbox entry %x: %w", k, err)
+				// One unreadable entry must not hold back the others.
+				bad++
+				return nil
 			}
 			out = append(out, c)
 			return nil
 		})
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
+	if err == nil && bad > 0 {
+		o.log.Error("alarm outbox: unreadable entries skipped", "count", bad)
+	}
 	return out, err
 }
 

@@ -100,7 +100,10 @@ func (s *Service) EscalateDue(ctx context.Context) (int, error) {
 			ID: escalationID(al.ID, al.Escalations+1), Kind: KindEscalate, Node: s.cfg.Node,
 			Actor: "escalation-timer", Time: now.UTC(), Body: body,
 		}
-		if _, err := s.rep.Propose(ctx, c); err != nil {
+		pctx, cancel := context.WithTimeout(ctx, s.cfg.CommitTimeout) // a deposed leader must not stall the loop
+		_, err := s.rep.Propose(pctx, c)
+		cancel()
+		if err != nil {
 			if errors.Is(err, replica.ErrRejected) {
 				continue // acknowledged meanwhile
 			}

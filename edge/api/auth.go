@@ -43,7 +43,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := loginKey(req.User, r)
-	if wait := s.failures.lockedFor(key, s.now()); wait > 0 {
+	if wait := s.failures.begin(key, s.now()); wait > 0 {
 		mins := int((wait + time.Minute - 1) / time.Minute)
 		s.metrics.loginFailures.Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -156,5 +158,28 @@ func TestCSRF(t *testing.T) {
 	c.csrf = token
 	if status, body := c.do("POST", "/v1/alarms/a1/ack", `{"note":""}`); status != http.StatusOK {
 		t.Errorf("right token: %d %s", status, body)
+	}
+}
+
+// Parallel guesses cannot slip past the lockout while bcrypt runs: at most
+// the limit of passwords are ever checked.
+func TestLockoutHoldsAgainstParallelGuesses(t *testing.T) {
+	h := newHarness(t)
+	var wg sync.WaitGroup
+	var checked atomic.Int32
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := h.anonymous(t)
+			status, _ := c.do("POST", "/v1/login", `{"user":"olga","password":"guess"}`)
+			if status == http.StatusUnauthorized {
+				checked.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := checked.Load(); n > 5 {
+		t.Errorf("%d parallel guesses were checked against the password, want at most 5", n)
 	}
 }

@@ -164,22 +164,35 @@ type lockout struct {
 }
 
 type failures struct {
-	n      int
-	last   time.Time
-	locked time.Time // locked until
+	n        int
+	inflight int // attempts checking a password right now
+	last     time.Time
+	locked   time.Time // locked until
 }
 
 func newLockout(max int, period time.Duration) *lockout {
 	return &lockout{max: max, period: period, entries: make(map[string]*failures)}
 }
 
-// lockedFor returns how long the key stays locked out; 0 if it is not.
-func (l *lockout) lockedFor(key string, now time.Time) time.Duration {
+// begin reserves one password check for key. It returns how long the key
+// stays locked out, or 0 and a reservation that fail or reset must end.
+// Failures plus checks in flight never exceed the limit, so parallel
+// guesses cannot slip past the lockout while bcrypt runs.
+func (l *lockout) begin(key string, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if f := l.entries[key]; f != nil && now.Before(f.locked) {
+	f := l.entries[key]
+	if f == nil {
+		f = &failures{}
+		l.entries[key] = f
+	}
+	if now.Before(f.locked) {
 		return f.locked.Sub(now)
 	}
+	if f.n+f.inflight >= l.max {
+		return time.Second // the last allowed guesses are being checked
+	}
+	f.inflight++
 	return 0
 }
 
@@ -188,7 +201,7 @@ func (l *lockout) fail(key string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for k, f := range l.entries {
-		if now.Sub(f.last) >= l.period && !now.Before(f.locked) {
+		if k != key && f.inflight == 0 && now.Sub(f.last) >= l.period && !now.Before(f.locked) {
 			delete(l.entries, k)
 		}
 	}
@@ -196,6 +209,9 @@ func (l *lockout) fail(key string, now time.Time) {
 	if f == nil {
 		f = &failures{}
 		l.entries[key] = f
+	}
+	if f.inflight > 0 {
+		f.inflight--
 	}
 	f.n++
 	f.last = now

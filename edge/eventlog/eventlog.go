@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/palisade/palisade/sync/command"
+	"github.com/palisade/palisade/sync/replica"
 )
 
 // KindRecord is the command kind of one journal entry.
@@ -29,15 +30,16 @@ type Event struct {
 	At     time.Time `json:"at"` // set from the command time when applied
 }
 
-// Applier applies event.record commands. Entries older than Retention
-// (measured against the newest command time, so identically on every node)
-// are pruned as new ones arrive.
+// Applier applies event.record commands. Entries older than Retention,
+// measured against the time the leader appended the new entry (the same on
+// every node, and not movable by one proposer's wrong clock), are pruned as
+// new ones arrive.
 type Applier struct {
 	Retention time.Duration // default 30 days
 }
 
 // Apply implements replica.Applier.
-func (a Applier) Apply(tx *bolt.Tx, _ uint64, c *command.Command) ([]byte, error) {
+func (a Applier) Apply(tx *bolt.Tx, e replica.Entry, c *command.Command) ([]byte, error) {
 	if c.Kind != KindRecord {
 		return nil, fmt.Errorf("%w: unknown command kind %q", ErrInvalid, c.Kind)
 	}
@@ -61,7 +63,7 @@ func (a Applier) Apply(tx *bolt.Tx, _ uint64, c *command.Command) ([]byte, error
 	if ret <= 0 {
 		ret = 30 * 24 * time.Hour
 	}
-	cutoff := uint64(c.Time.Add(-ret).UnixNano())
+	cutoff := uint64(e.Time.Add(-ret).UnixNano())
 	cur := b.Cursor()
 	for k, _ := cur.First(); k != nil && binary.BigEndian.Uint64(k) < cutoff; k, _ = cur.First() {
 		if err := cur.Delete(); err != nil {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/palisade/palisade/sync/replica"
 )
 
 func TestJournalKeepsOrderAndPrunesByRetention(t *testing.T) {
@@ -20,7 +22,10 @@ func TestJournalKeepsOrderAndPrunesByRetention(t *testing.T) {
 	for i, kind := range []string{"door.opened", "door.closed", "door.opened"} {
 		c, _ := Command(Event{Kind: kind, Device: "a-101-door"}, "a-101-door")
 		c.Time = t0.Add(time.Duration(i) * 40 * time.Minute)
-		if err := db.Update(func(tx *bolt.Tx) error { _, err := a.Apply(tx, 1, c); return err }); err != nil {
+		if err := db.Update(func(tx *bolt.Tx) error {
+			_, err := a.Apply(tx, replica.Entry{Index: uint64(i + 1), Time: c.Time}, c)
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -32,7 +37,7 @@ func TestJournalKeepsOrderAndPrunesByRetention(t *testing.T) {
 	}
 	bad, _ := Command(Event{}, "x")
 	bad.Time = t0
-	err = db.Update(func(tx *bolt.Tx) error { _, err := a.Apply(tx, 1, bad); return err })
+	err = db.Update(func(tx *bolt.Tx) error { _, err := a.Apply(tx, replica.Entry{Index: 9, Time: t0}, bad); return err })
 	if !errors.Is(err, ErrInvalid) {
 		t.Errorf("event without kind: %v", err)
 	}

@@ -17,15 +17,24 @@ import (
 	"github.com/palisade/palisade/sync/command"
 )
 
+// Entry is where a command sits in the log.
+type Entry struct {
+	Index uint64
+	// Time is when the leader appended the entry: the same on every node,
+	// unlike the proposer's c.Time. Use it for anything that expires or is
+	// pruned, so a proposer with a wrong clock cannot move a window.
+	Time time.Time
+}
+
 // Applier applies the commands of the facility's domains to the state.
 //
 // Concurrency: Apply is called on raft's FSM goroutine only, one command at
 // a time, in log order, identically on every node. It must be deterministic:
-// use c.Time, never the wall clock. It runs inside tx, which commits after
+// use e and c, never the wall clock. It runs inside tx, which commits after
 // the whole batch; a returned error rejects the command and the applier must
 // not have written anything for it (validate first, then write).
 type Applier interface {
-	Apply(tx *bolt.Tx, index uint64, c *command.Command) (result []byte, err error)
+	Apply(tx *bolt.Tx, e Entry, c *command.Command) (result []byte, err error)
 }
 
 // Applied is one command after it was applied, as delivered to observers.
@@ -126,15 +135,16 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	f.mu.RLock()
 	err := f.db.Update(func(tx *bolt.Tx) error {
 		out = out[:0]
-		var maxT uint64
 		for i, l := range logs {
 			if l.Type != raft.LogCommand {
 				continue
 			}
-			resp[i] = f.applyEntry(tx, l, &out, &maxT)
-		}
-		if err := f.prune(tx, maxT); err != nil {
-			return err
+			resp[i] = f.applyEntry(tx, l, &out)
+			// Per entry, not per batch: how raft groups entries into
+			// batches differs between nodes and between runs.
+			if err := f.prune(tx, uint64(l.AppendedAt.UnixNano())); err != nil {
+				return err
+			}
 		}
 		return setMeta(tx, keyApplied, logs[len(logs)-1].Index)
 	})
@@ -152,7 +162,7 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	return resp
 }
 
-func (f *fsm) applyEntry(tx *bolt.Tx, l *raft.Log, out *[]Applied, maxT *uint64) []Applied {
+func (f *fsm) applyEntry(tx *bolt.Tx, l *raft.Log, out *[]Applied) []Applied {
 	cs, err := command.DecodeBatch(l.Data)
 	if err != nil {
 		// Cannot happen for entries we proposed; never crash on it.
@@ -167,12 +177,10 @@ func (f *fsm) applyEntry(tx *bolt.Tx, l *raft.Log, out *[]Applied, maxT *uint64)
 			a.Index, a.Result, a.Err = decodeOutcome(prev)
 			a.Dup = true
 		} else {
-			a.Result, a.Err = f.safeApply(tx, l.Index, c)
-			t, err := f.remember(tx, ab, l.Index, c, a.Result, a.Err)
-			if err != nil {
+			a.Result, a.Err = f.safeApply(tx, Entry{Index: l.Index, Time: l.AppendedAt}, c)
+			if err := f.remember(tx, ab, l, c, a.Result, a.Err); err != nil {
 				a.Err = err
 			}
-			*maxT = max(*maxT, t)
 		}
 		res[i] = a
 		if !a.Dup {
@@ -183,22 +191,24 @@ func (f *fsm) applyEntry(tx *bolt.Tx, l *raft.Log, out *[]Applied, maxT *uint64)
 }
 
 // safeApply is the recover boundary: one bad command never stops the node.
-func (f *fsm) safeApply(tx *bolt.Tx, index uint64, c *command.Command) (res []byte, err error) {
+func (f *fsm) safeApply(tx *bolt.Tx, e Entry, c *command.Command) (res []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			f.log.Error("applier panicked", "kind", c.Kind, "id", c.ID.String(), "panic", r)
 			err = fmt.Errorf("applier panicked on %s", c.Kind)
 		}
 	}()
-	return f.applier.Apply(tx, index, c)
+	return f.applier.Apply(tx, e, c)
 }
 
 // remember records the outcome under the command's id, so a retried command
-// returns the first outcome instead of applying twice. It returns the
-// command's time for prune.
-func (f *fsm) remember(tx *bolt.Tx, ab *bolt.Bucket, index uint64, c *command.Command, res []byte, aerr error) (uint64, error) {
+// returns the first outcome instead of applying twice. The id is remembered
+// from the time its entry was appended (the leader's clock, in the log), not
+// the proposer's c.Time: one node with a wrong clock must not be able to
+// switch exactly-once off.
+func (f *fsm) remember(tx *bolt.Tx, ab *bolt.Bucket, l *raft.Log, c *command.Command, res []byte, aerr error) error {
 	v := make([]byte, 9, 9+len(res))
-	binary.BigEndian.PutUint64(v, index)
+	binary.BigEndian.PutUint64(v, l.Index)
 	if aerr != nil {
 		v[8] = 1
 		v = append(v, aerr.Error()...)
@@ -206,20 +216,18 @@ func (f *fsm) remember(tx *bolt.Tx, ab *bolt.Bucket, index uint64, c *command.Co
 		v = append(v, res...)
 	}
 	if err := ab.Put(c.ID[:], v); err != nil {
-		return 0, err
+		return err
 	}
 	tb, err := tx.CreateBucketIfNotExists(bucketAppliedAt)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	t := uint64(c.Time.UnixNano())
-	k := binary.BigEndian.AppendUint64(make([]byte, 0, 24), t)
-	return t, tb.Put(append(k, c.ID[:]...), nil)
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, 24), uint64(l.AppendedAt.UnixNano()))
+	return tb.Put(append(k, c.ID[:]...), nil)
 }
 
 // prune forgets ids older than the retention, measured against the newest
-// command time seen (t, or an earlier batch's): deterministic on every node.
-// It runs once per applied batch.
+// append time seen (t, or an earlier entry's): deterministic on every node.
 func (f *fsm) prune(tx *bolt.Tx, t uint64) error {
 	maxT := getMeta(tx, keyMaxTime)
 	if t > maxT {

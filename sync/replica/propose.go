@@ -177,7 +177,7 @@ func (r *Replica) Propose(ctx context.Context, c *command.Command) (Result, erro
 			t.Stop()
 		case <-ctx.Done():
 			t.Stop()
-			return Result{}, fmt.Errorf("replica %s: propose %s: %w (%v)", r.cfg.NodeID, c.Kind, err, ctx.Err())
+			return Result{}, fmt.Errorf("replica %s: propose %s: %w (%w)", r.cfg.NodeID, c.Kind, err, ctx.Err())
 		case <-r.closed:
 			t.Stop()
 			return Result{}, ErrClosed

@@ -251,7 +251,12 @@ func (r *Replica) ReadIndex(ctx context.Context) error {
 }
 
 func (r *Replica) leaderReadIndex() (uint64, error) {
-	idx := r.raft.CommitIndex()
+	// LastIndex, not CommitIndex: a new leader's commit index stays at what
+	// it learned as a follower until its own no-op commits, and could miss
+	// entries the old leader committed and acknowledged. The leader's log
+	// holds every committed entry (leader completeness), so waiting for its
+	// last index is safe.
+	idx := r.raft.LastIndex()
 	if err := r.raft.VerifyLeader().Error(); err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrNotLeader, err)
 	}
@@ -297,7 +302,11 @@ func (r *Replica) onlyNonFSMAfter(applied, index uint64) bool {
 		return false
 	}
 	var l raft.Log
+	first, _ := r.logStore.FirstIndex()
 	for i := applied + 1; i <= index; i++ {
+		if i < first {
+			continue // compacted into the snapshot the state was restored from
+		}
 		if err := r.logStore.GetLog(i, &l); err != nil {
 			return false
 		}

@@ -24,7 +24,7 @@ type ledger struct{}
 
 var bucketLedger = []byte("ledger")
 
-func (ledger) Apply(tx *bolt.Tx, index uint64, c *command.Command) ([]byte, error) {
+func (ledger) Apply(tx *bolt.Tx, _ replica.Entry, c *command.Command) ([]byte, error) {
 	switch c.Kind {
 	case "ledger.add":
 		b, err := tx.CreateBucketIfNotExists(bucketLedger)
@@ -342,5 +342,28 @@ func TestReadIndexOnAFreshClusterReturns(t *testing.T) {
 		if err != nil {
 			t.Errorf("node %d: read index on a cluster with no commands: %v", i, err)
 		}
+	}
+}
+
+// After a leader change, a linearizable read on the new leader sees every
+// write the old leader acknowledged.
+func TestReadIndexAfterFailoverSeesAcknowledgedWrites(t *testing.T) {
+	for round := range 5 {
+		c := newLedgerCluster(t, 3)
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		l := c.WaitLeader()
+		if _, err := c.Nodes[l].Propose(ctx, add(fmt.Sprint("lockdown-", round))); err != nil {
+			t.Fatal(err)
+		}
+		c.Stop(l)
+		nl := c.WaitLeader()
+		if err := c.Nodes[nl].ReadIndex(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := entries(t, c.Nodes[nl])[fmt.Sprint("lockdown-", round)]; got != 1 {
+			t.Fatalf("round %d: the new leader's linearizable read missed an acknowledged write", round)
+		}
+		cancel()
+		c.Close()
 	}
 }

@@ -16,11 +16,11 @@ import (
 type Router map[string]Applier
 
 // Apply implements Applier.
-func (r Router) Apply(tx *bolt.Tx, index uint64, c *command.Command) ([]byte, error) {
+func (r Router) Apply(tx *bolt.Tx, e Entry, c *command.Command) ([]byte, error) {
 	domain, _, _ := strings.Cut(c.Kind, ".")
 	a, ok := r[domain]
 	if !ok {
 		return nil, fmt.Errorf("no applier for command kind %q", c.Kind)
 	}
-	return a.Apply(tx, index, c)
+	return a.Apply(tx, e, c)
 }

@@ -143,6 +143,10 @@ func (r *Replica) call(ctx context.Context, addr, path string, body []byte, out 
 		return fmt.Errorf("%w: %s", ErrNotLeader, b)
 	case resp.StatusCode == http.StatusServiceUnavailable && out != nil:
 		// propose answers 503 with a JSON body; decode it below.
+	case resp.StatusCode >= 400 && resp.StatusCode < 500:
+		// The leader refused the request itself (say, a codec version it
+		// does not know): retrying the same bytes cannot help.
+		return fmt.Errorf("replica: leader %s refused %s: %s: %s", addr, path, resp.Status, b)
 	case resp.StatusCode != http.StatusOK:
 		return fmt.Errorf("%w: %s%s: %s: %s", errForward, addr, path, resp.Status, b)
 	}
