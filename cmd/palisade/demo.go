@@ -7,9 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/node"
+	"github.com/palisade/palisade/edge/pki"
 	"github.com/palisade/palisade/examples"
 )
 
@@ -39,8 +41,15 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	log := newLogger(stderr, *level)
 
+	// The demo is its own facility CA: the nodes talk mutual TLS with node
+	// certificates issued now (palisade ca init/issue for real sites comes
+	// with the trust issue).
+	ca, err := pki.NewCA(f.ID, time.Now())
+	if err != nil {
+		return err
+	}
 	nodes, err := node.StartFacility(f, node.FacilityOptions{
-		DataDir: *data, FreePorts: *free, Simulate: true,
+		DataDir: *data, FreePorts: *free, Simulate: true, CA: ca,
 		Logger: func(string) *slog.Logger { return log },
 	})
 	if err != nil {

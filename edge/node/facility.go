@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"time"
 
 	"github.com/palisade/palisade/edge/facility"
+	"github.com/palisade/palisade/edge/pki"
 	"github.com/palisade/palisade/sync/replica"
 )
 
@@ -17,6 +19,9 @@ type FacilityOptions struct {
 	FreePorts bool   // listen on free loopback ports instead of the file's addresses
 	Simulate  bool
 	Logger    func(nodeID string) *slog.Logger
+	// CA, when set, issues each node a node certificate and the cluster
+	// port speaks only mutual TLS (the demo makes its own CA at start).
+	CA *pki.CA
 }
 
 // StartFacility starts every node of f in this process, each with its own
@@ -63,10 +68,21 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 		if o.Logger != nil {
 			log = o.Logger(nd.ID)
 		}
+		var tune func(*replica.Config)
+		if o.CA != nil {
+			cert, err := o.CA.Issue(pki.RoleNode, nd.ID, []string{"127.0.0.1"}, time.Now(), 90*24*time.Hour)
+			if err != nil {
+				return nil, err
+			}
+			tune = func(c *replica.Config) {
+				c.ServerTLS = pki.ServerConfig(cert, o.CA.Pool(), nil, pki.RoleNode)
+				c.ClientTLS = pki.ClientConfig(cert, o.CA.Pool(), nil, pki.RoleNode)
+			}
+		}
 		n, err := Start(Options{
 			Facility: f, NodeID: nd.ID, DataDir: filepath.Join(o.DataDir, nd.ID),
 			ClusterListener: cluster[i], HTTPListener: consoles[i], Peers: peers,
-			Simulate: o.Simulate, Logger: log,
+			Simulate: o.Simulate, Logger: log, Tune: tune,
 		})
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("start node %s", nd.ID), err)

@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,6 +28,12 @@ type Config struct {
 	BindAddr string
 	// Advertise is the address peers dial; defaults to the listener's.
 	Advertise string
+
+	// ServerTLS and ClientTLS secure the cluster port (raft and the
+	// internal RPC) with mutual TLS; both or neither. Build them with
+	// package pki so that only peers holding a node certificate of the
+	// facility CA are accepted and dialled.
+	ServerTLS, ClientTLS *tls.Config
 
 	// Bootstrap makes this node form a new cluster of Peers when its disk
 	// holds no raft state. It is a no-op on a node that has state, so it is
@@ -112,6 +119,9 @@ func (c *Config) Validate() error {
 		if !found && len(c.Peers) > 0 {
 			errs = append(errs, fmt.Errorf("bootstrap peers do not include this node %q", c.NodeID))
 		}
+	}
+	if (c.ServerTLS == nil) != (c.ClientTLS == nil) {
+		errs = append(errs, errors.New("ServerTLS and ClientTLS go together"))
 	}
 	if c.Logger == nil {
 		errs = append(errs, errors.New("logger is nil"))

@@ -2,7 +2,9 @@ package replica
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -25,6 +27,7 @@ const (
 // listener of its protocol.
 type mux struct {
 	ln     net.Listener
+	tls    *tls.Config // nil: plain TCP
 	log    *slog.Logger
 	raft   *subListener
 	rpc    *subListener
@@ -32,8 +35,8 @@ type mux struct {
 	closed chan struct{}
 }
 
-func newMux(ln net.Listener, log *slog.Logger) *mux {
-	m := &mux{ln: ln, log: log, closed: make(chan struct{})}
+func newMux(ln net.Listener, tlsCfg *tls.Config, log *slog.Logger) *mux {
+	m := &mux{ln: ln, tls: tlsCfg, log: log, closed: make(chan struct{})}
 	m.raft = newSubListener(ln.Addr(), m.closed)
 	m.rpc = newSubListener(ln.Addr(), m.closed)
 	m.wg.Add(1)
@@ -71,13 +74,22 @@ func (m *mux) run() {
 // a goroutine) and hands the connection on.
 func (m *mux) route(c net.Conn) {
 	defer m.wg.Done()
-	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if m.tls != nil {
+		tc := tls.Server(c, m.tls)
+		if err := tc.Handshake(); err != nil {
+			m.log.Warn("cluster connection refused: TLS handshake", "remote", c.RemoteAddr().String(), "err", err)
+			c.Close()
+			return
+		}
+		c = tc
+	}
 	var b [1]byte
 	if _, err := io.ReadFull(c, b[:]); err != nil {
 		c.Close()
 		return
 	}
-	_ = c.SetReadDeadline(time.Time{})
+	_ = c.SetDeadline(time.Time{})
 	var sl *subListener
 	switch b[0] {
 	case protoRaft:
@@ -136,12 +148,26 @@ func (l *subListener) Close() error {
 }
 func (l *subListener) Addr() net.Addr { return l.addr }
 
-// dialProto dials addr and announces proto.
-func dialProto(ctx context.Context, addr string, proto byte) (net.Conn, error) {
-	d := net.Dialer{Timeout: time.Second} // a powered-off peer never refuses
-	c, err := d.DialContext(ctx, "tcp", addr)
+// dialer opens cluster connections: TCP, then TLS when configured, then
+// the protocol byte.
+type dialer struct {
+	tls *tls.Config // nil: plain TCP
+}
+
+// dial dials addr and announces proto.
+func (d dialer) dial(ctx context.Context, addr string, proto byte) (net.Conn, error) {
+	nd := net.Dialer{Timeout: time.Second} // a powered-off peer never refuses
+	c, err := nd.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
+	}
+	if d.tls != nil {
+		tc := tls.Client(c, d.tls)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("TLS with %s: %w", addr, err)
+		}
+		c = tc
 	}
 	if _, err := c.Write([]byte{proto}); err != nil {
 		c.Close()
@@ -153,10 +179,11 @@ func dialProto(ctx context.Context, addr string, proto byte) (net.Conn, error) {
 // raftStream is the raft.StreamLayer over the mux.
 type raftStream struct {
 	*subListener
+	dialer dialer
 }
 
 func (s raftStream) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	return dialProto(ctx, string(addr), protoRaft)
+	return s.dialer.dial(ctx, string(addr), protoRaft)
 }

@@ -64,7 +64,7 @@ func Open(cfg Config, applier Applier, observe func([]Applied)) (_ *Replica, err
 		inflightCh: make(chan inflight, cfg.MaxInflight-1),
 		leaderCh:   make(chan struct{}),
 		closed:     make(chan struct{}),
-		rpc:        newRPCClient(),
+		rpc:        newRPCClient(dialer{tls: cfg.ClientTLS}),
 		metrics:    newMetrics(cfg.Registry, cfg.NodeID),
 	}
 	var cleanups []func()
@@ -99,7 +99,7 @@ func Open(cfg Config, applier Applier, observe func([]Applied)) (_ *Replica, err
 			return nil, fmt.Errorf("replica %s: listen %s: %w", cfg.NodeID, cfg.BindAddr, err)
 		}
 	}
-	r.mux = newMux(ln, log)
+	r.mux = newMux(ln, cfg.ServerTLS, log)
 	cleanups = append(cleanups, func() { _ = r.mux.Close() })
 	if cfg.Advertise != "" {
 		adv, err := net.ResolveTCPAddr("tcp", cfg.Advertise)
@@ -109,7 +109,7 @@ func Open(cfg Config, applier Applier, observe func([]Applied)) (_ *Replica, err
 		r.mux.raft.addr = adv
 	}
 	r.transport = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
-		Stream: raftStream{r.mux.raft}, MaxPool: 4, Timeout: 5 * time.Second, Logger: hcl,
+		Stream: raftStream{r.mux.raft, dialer{tls: cfg.ClientTLS}}, MaxPool: 4, Timeout: 5 * time.Second, Logger: hcl,
 	})
 
 	rc := raft.DefaultConfig()

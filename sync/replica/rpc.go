@@ -113,10 +113,10 @@ func (r *Replica) requireLeader(w http.ResponseWriter) bool {
 	return false
 }
 
-func newRPCClient() *http.Client {
+func newRPCClient(d dialer) *http.Client {
 	return &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-			return dialProto(ctx, addr, protoRPC)
+			return d.dial(ctx, addr, protoRPC)
 		},
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     90 * time.Second,
