@@ -29,6 +29,8 @@ type Options struct {
 
 	Kills int // leader kills per failover column (20)
 
+	MutualTLS bool // the replica's cluster port speaks mutual TLS (the baseline stays plain TCP)
+
 	// Dir holds the temporary data directories (os.TempDir if empty). Each
 	// run creates its own directory under it and removes it at the end.
 	Dir string

@@ -12,6 +12,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/palisade/palisade/edge/pki"
 	"github.com/palisade/palisade/sync/command"
 	"github.com/palisade/palisade/sync/replica"
 )
@@ -45,8 +46,14 @@ type replicaCluster struct {
 
 // startReplicaCluster starts n nodes under dir that bootstrap one cluster
 // with replica.DefaultConfig, and waits for a leader.
-func startReplicaCluster(ctx context.Context, dir string, n int, log *slog.Logger) (_ *replicaCluster, err error) {
+func startReplicaCluster(ctx context.Context, dir string, n int, mtls bool, log *slog.Logger) (_ *replicaCluster, err error) {
 	c := &replicaCluster{}
+	var ca *pki.CA
+	if mtls {
+		if ca, err = pki.NewCA("bench", time.Now()); err != nil {
+			return nil, err
+		}
+	}
 	defer func() {
 		if err != nil {
 			c.Close()
@@ -69,6 +76,14 @@ func startReplicaCluster(ctx context.Context, dir string, n int, log *slog.Logge
 		cfg.Bootstrap = true
 		cfg.Peers = peers
 		cfg.Logger = log.With("node", peers[i].ID)
+		if ca != nil {
+			cert, err := ca.Issue(pki.RoleNode, peers[i].ID, nil, time.Now(), time.Hour)
+			if err != nil {
+				return nil, err
+			}
+			cfg.ServerTLS = pki.ServerConfig(cert, ca.Pool(), nil, pki.RoleNode)
+			cfg.ClientTLS = pki.ClientConfig(cert, ca.Pool(), nil, pki.RoleNode)
+		}
 		r, err := replica.Open(cfg, &counter{}, nil)
 		if err != nil {
 			for _, ln := range lns[i+1:] {

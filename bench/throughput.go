@@ -96,7 +96,7 @@ func runThroughput(ctx context.Context, root string, o Options) ([]throughputRou
 // Propose on the leader with one event each. The average batch is the
 // events acknowledged over the log entries the leader applied meanwhile.
 func measureReplica(ctx context.Context, dir string, o Options) (throughputStats, error) {
-	c, err := startReplicaCluster(ctx, dir, 3, nodeLogger(o, "bench", "replica"))
+	c, err := startReplicaCluster(ctx, dir, 3, o.MutualTLS, nodeLogger(o, "bench", "replica"))
 	if err != nil {
 		return throughputStats{}, err
 	}
