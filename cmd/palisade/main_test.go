@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/palisade/palisade/edge/api/apiclient"
+	"github.com/palisade/palisade/edge/pki"
 )
 
 // build compiles the palisade binary once for the end-to-end tests.
@@ -112,5 +113,34 @@ func TestCheckReportsFileLineAndKey(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"frobnicate"}, &out, &errb); code != 2 {
 		t.Errorf("unknown command: exit %d, want 2", code)
+	}
+}
+
+func TestCAInitAndIssue(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb strings.Builder
+	ctx := context.Background()
+	if code := run(ctx, []string{"ca", "init", "--dir", dir, "--facility", "northfield"}, &out, &errb); code != 0 {
+		t.Fatalf("ca init: %d %s", code, errb.String())
+	}
+	if code := run(ctx, []string{"ca", "init", "--dir", dir, "--facility", "northfield"}, &out, &errb); code != 1 ||
+		!strings.Contains(errb.String(), "refusing to overwrite") {
+		t.Errorf("a second ca init did not refuse: %d %s", code, errb.String())
+	}
+	if code := run(ctx, []string{"ca", "issue", "--dir", dir, "--role", "node", "--name", "node-2", "--hosts", "10.20.0.12"}, &out, &errb); code != 0 {
+		t.Fatalf("ca issue: %d %s", code, errb.String())
+	}
+	cert, err := pki.LoadCert(dir, "node-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, name, err := pki.Identity(cert.Leaf)
+	if err != nil || role != pki.RoleNode || name != "node-2" || len(cert.Leaf.IPAddresses) != 1 {
+		t.Errorf("issued %q %q %v %v", role, name, cert.Leaf.IPAddresses, err)
+	}
+	errb.Reset()
+	if code := run(ctx, []string{"ca", "issue", "--dir", dir, "--role", "warden", "--name", "x"}, &out, &errb); code != 1 ||
+		!strings.Contains(errb.String(), "want node, central, console or kiosk") {
+		t.Errorf("unknown role: %d %s", code, errb.String())
 	}
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/node"
+	"github.com/palisade/palisade/edge/pki"
+	"github.com/palisade/palisade/sync/replica"
 )
 
 func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -18,6 +20,7 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	id := fs.String("node-id", "", "this node's id in the facility file")
 	data := fs.String("data", "", "data directory (raft log, snapshots, state, outbox)")
 	simulate := fs.Bool("simulate", false, "run firmware-sim devices for devices marked simulated")
+	tlsDir := fs.String("tls-dir", "", "directory with ca.pem and this node's <node-id>.pem and <node-id>-key.pem: the cluster port then speaks only mutual TLS")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -31,7 +34,22 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	log := newLogger(stderr, *level)
-	n, err := node.Start(node.Options{Facility: f, NodeID: *id, DataDir: *data, Simulate: *simulate, Logger: log})
+	opts := node.Options{Facility: f, NodeID: *id, DataDir: *data, Simulate: *simulate, Logger: log}
+	if *tlsDir != "" {
+		pool, err := pki.LoadPool(*tlsDir)
+		if err != nil {
+			return err
+		}
+		cert, err := pki.LoadCert(*tlsDir, *id)
+		if err != nil {
+			return err
+		}
+		opts.Tune = func(c *replica.Config) {
+			c.ServerTLS = pki.ServerConfig(cert, pool, nil, pki.RoleNode)
+			c.ClientTLS = pki.ClientConfig(cert, pool, nil, pki.RoleNode)
+		}
+	}
+	n, err := node.Start(opts)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,8 @@ const usage = `palisade — the facility node of the Palisade edge appliance
 
 Usage:
   palisade demo  [--data DIR] [--free-ports]       a whole simulated facility on this machine
-  palisade node  --config FILE --node-id ID --data DIR   one real node
+  palisade node  --config FILE --node-id ID --data DIR [--tls-dir DIR]   one real node
+  palisade ca    init --dir DIR --facility ID | issue --dir DIR --role node --name ID [--hosts …]
   palisade check --config FILE                     validate a facility file
   palisade bench [--only throughput|failover] [--kills N] [--duration D]
 
@@ -34,6 +35,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runCheck(args[1:], stdout, stderr)
 	case "bench":
 		err = runBench(ctx, args[1:], stdout, stderr)
+	case "ca":
+		err = runCA(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
