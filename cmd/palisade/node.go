@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -40,14 +41,17 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		cert, err := pki.LoadCert(*tlsDir, *id)
+		// The node's certificate follows its files: renew it with
+		// palisade ca issue and the node uses it without a restart.
+		cert, err := pki.NewReloader(*tlsDir, *id)
 		if err != nil {
 			return err
 		}
 		opts.Tune = func(c *replica.Config) {
-			c.ServerTLS = pki.ServerConfig(cert, pool, nil, pki.RoleNode)
-			c.ClientTLS = pki.ClientConfig(cert, pool, nil, pki.RoleNode)
+			c.ServerTLS = pki.ServerConfigReloading(cert, pool, nil, pki.RoleNode)
+			c.ClientTLS = pki.ClientConfigReloading(cert, pool, nil, pki.RoleNode)
 		}
+		opts.Certs = func() []*x509.Certificate { return []*x509.Certificate{cert.Leaf()} }
 	}
 	n, err := node.Start(opts)
 	if err != nil {

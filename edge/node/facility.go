@@ -1,6 +1,7 @@
 package node
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,7 +22,8 @@ type FacilityOptions struct {
 	Logger    func(nodeID string) *slog.Logger
 	// CA, when set, issues each node a node certificate and the cluster
 	// port speaks only mutual TLS (the demo makes its own CA at start).
-	CA *pki.CA
+	CA           *pki.CA
+	CertValidity time.Duration // of the node certificates it issues; default 90 days
 }
 
 // StartFacility starts every node of f in this process, each with its own
@@ -69,8 +71,13 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 			log = o.Logger(nd.ID)
 		}
 		var tune func(*replica.Config)
+		var certs func() []*x509.Certificate
 		if o.CA != nil {
-			cert, err := o.CA.Issue(pki.RoleNode, nd.ID, []string{"127.0.0.1"}, time.Now(), 90*24*time.Hour)
+			validity := o.CertValidity
+			if validity <= 0 {
+				validity = 90 * 24 * time.Hour
+			}
+			cert, err := o.CA.Issue(pki.RoleNode, nd.ID, []string{"127.0.0.1"}, time.Now(), validity)
 			if err != nil {
 				return nil, err
 			}
@@ -78,11 +85,12 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 				c.ServerTLS = pki.ServerConfig(cert, o.CA.Pool(), nil, pki.RoleNode)
 				c.ClientTLS = pki.ClientConfig(cert, o.CA.Pool(), nil, pki.RoleNode)
 			}
+			certs = func() []*x509.Certificate { return []*x509.Certificate{cert.Leaf, o.CA.Cert} }
 		}
 		n, err := Start(Options{
 			Facility: f, NodeID: nd.ID, DataDir: filepath.Join(o.DataDir, nd.ID),
 			ClusterListener: cluster[i], HTTPListener: consoles[i], Peers: peers,
-			Simulate: o.Simulate, Logger: log, Tune: tune,
+			Simulate: o.Simulate, Logger: log, Tune: tune, Certs: certs,
 		})
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("start node %s", nd.ID), err)

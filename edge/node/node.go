@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,7 +43,10 @@ type Options struct {
 	Simulate     bool
 	DoorScenario door.Scenario
 
-	Tune   func(*replica.Config) // optional: adjust raft settings
+	Tune func(*replica.Config) // optional: adjust raft settings
+	// Certs returns the certificates this node uses (its own, the CA's);
+	// each is watched for expiry. Nil: nothing to watch.
+	Certs  func() []*x509.Certificate
 	Logger *slog.Logger
 	Now    func() time.Time
 }
@@ -166,6 +170,10 @@ func Start(opts Options) (_ *Node, err error) {
 	go func() { defer n.wg.Done(); n.Alarms.Run(ctx) }()
 	if opts.Simulate {
 		n.startSimulatedDevices(ctx)
+	}
+	if opts.Certs != nil {
+		n.wg.Add(1)
+		go func() { defer n.wg.Done(); n.watchCertificates(ctx, opts.Certs) }()
 	}
 	n.log.Info("node started", "cluster", n.Replica.Addr(), "console", n.URL())
 	return n, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/palisade/palisade/edge/api/apiclient"
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/node"
+	"github.com/palisade/palisade/edge/pki"
 	"github.com/palisade/palisade/examples"
 	"github.com/palisade/palisade/sync/replica/replicatest"
 )
@@ -204,5 +205,47 @@ func TestMetricsForTheOperator(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+}
+
+// A node whose certificate ends in five days says so on the console, over a
+// cluster that speaks mutual TLS.
+func TestCertificateCloseToExpiryRaisesAnAlarm(t *testing.T) {
+	f, err := facility.Parse("facility.yaml", examples.Facility)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := pki.NewCA(f.ID, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes, err := node.StartFacility(f, node.FacilityOptions{
+		DataDir: t.TempDir(), FreePorts: true, CA: ca, CertValidity: 5 * 24 * time.Hour,
+		Logger: func(string) *slog.Logger { return replicatest.Logger(t) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		t.Cleanup(func() { n.Close() })
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := login(t, ctx, nodes[0], "officer")
+	for {
+		list, err := c.Alarms(ctx, true)
+		found := map[string]bool{}
+		for _, a := range list {
+			if a.Kind == "certificate.expiring" && a.Priority == 2 && !a.NotReplicated {
+				found[a.Device] = true
+			}
+		}
+		if err == nil && len(found) == 3 {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("expiry alarms of all three nodes not shown: %v %v", found, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
