@@ -93,7 +93,12 @@ func (e *Executor) Run(ctx context.Context) {
 	for {
 		select {
 		case id := <-e.queue:
-			if err := e.execute(ctx, id); err != nil && ctx.Err() == nil {
+			// Bounded: without a quorum the request is left alone (it
+			// will be refused as too old if it is ever looked at again).
+			rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := e.execute(rctx, id)
+			cancel()
+			if err != nil && ctx.Err() == nil {
 				e.Logger.Error("actuation", "id", id, "err", err)
 			}
 		case <-ctx.Done():

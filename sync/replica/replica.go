@@ -225,29 +225,56 @@ func (r *Replica) View(fn func(*bolt.Tx) error) error { return r.fsm.view(fn) }
 // AppliedIndex returns the log index this node's state reflects.
 func (r *Replica) AppliedIndex() uint64 { i, _ := r.fsm.appliedIndex(); return i }
 
-// ReadIndex makes the next View linearizable: it learns the leader's commit
+// ReadIndex makes the next View linearizable: it learns the leader's last
 // index after the leader confirmed it still leads (a heartbeat round to a
-// quorum), then waits until this node has applied up to it. It fails with
-// ErrNoLeader without a quorum — a decision must not be made on stale state.
+// quorum), then waits until this node has applied up to it. While a leader
+// is being elected it waits (until ctx ends); without a quorum it fails with
+// an error wrapping ErrNoLeader — a decision must not be made on stale state.
 func (r *Replica) ReadIndex(ctx context.Context) error {
-	var idx uint64
-	if r.raft.State() == raft.Leader {
-		var err error
-		if idx, err = r.leaderReadIndex(); err != nil {
+	backoff := 2 * time.Millisecond
+	for {
+		changed := r.leaderChanged()
+		idx, err := r.readIndexOnce(ctx)
+		if err == nil {
+			return r.WaitApplied(ctx, idx)
+		}
+		if !retryable(err) {
 			return err
 		}
-	} else {
-		addr, id := r.raft.LeaderWithID()
-		if addr == "" || string(id) == r.cfg.NodeID {
-			return ErrNoLeader
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-changed:
+			t.Stop()
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("replica %s: read index: %w (%w)", r.cfg.NodeID, err, ctx.Err())
+		case <-r.closed:
+			t.Stop()
+			return ErrClosed
 		}
-		var out struct{ Index uint64 }
-		if err := r.call(ctx, string(addr), "/readindex", nil, &out); err != nil {
-			return err
-		}
-		idx = out.Index
+		backoff = min(backoff*2, 20*time.Millisecond)
 	}
-	return r.WaitApplied(ctx, idx)
+}
+
+func (r *Replica) readIndexOnce(ctx context.Context) (uint64, error) {
+	if r.raft.State() == raft.Leader {
+		return r.leaderReadIndex()
+	}
+	addr, id := r.raft.LeaderWithID()
+	if addr == "" || string(id) == r.cfg.NodeID {
+		return 0, ErrNoLeader
+	}
+	var out struct{ Index uint64 }
+	fctx, cancel := context.WithTimeout(ctx, forwardTimeout)
+	defer cancel()
+	if err := r.call(fctx, string(addr), "/readindex", nil, &out); err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("%w: leader %s did not answer within %s", errForward, addr, forwardTimeout)
+		}
+		return 0, err
+	}
+	return out.Index, nil
 }
 
 func (r *Replica) leaderReadIndex() (uint64, error) {
