@@ -81,8 +81,7 @@ func startReplicaCluster(ctx context.Context, dir string, n int, mtls bool, log 
 			if err != nil {
 				return nil, err
 			}
-			cfg.ServerTLS = pki.ServerConfig(cert, ca.Pool(), nil, pki.RoleNode)
-			cfg.ClientTLS = pki.ClientConfig(cert, ca.Pool(), nil, pki.RoleNode)
+			cfg.ServerTLS, cfg.ClientTLS = pki.NodeTLS(cert, ca.Pool())
 		}
 		r, err := replica.Open(cfg, &counter{}, nil)
 		if err != nil {

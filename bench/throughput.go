@@ -63,28 +63,25 @@ func runThroughput(ctx context.Context, root string, o Options) ([]throughputRou
 	var rounds []throughputRound
 	for i := range o.Rounds {
 		var r throughputRound
-		var err error
-		for try := 0; ; try++ {
-			r.Replica, err = measureReplica(ctx, filepath.Join(root, fmt.Sprintf("replica-%d-%d", i, try)), o)
-			if !errors.Is(err, errElection) || try == maxReruns {
-				break
+		// rerun repeats a measurement that an election disturbed.
+		rerun := func(what string, measure func(dir string) error) error {
+			for try := 0; ; try++ {
+				err := measure(filepath.Join(root, fmt.Sprintf("%s-%d-%d", what, i, try)))
+				if !errors.Is(err, errElection) || try == maxReruns {
+					if err != nil {
+						return fmt.Errorf("%s: %w", what, err)
+					}
+					return nil
+				}
+				o.Logger.Warn("run disturbed by an election; running it again", "path", what, "round", i+1)
+				r.Reruns++
 			}
-			o.Logger.Warn("replica run disturbed by an election; running it again", "round", i+1)
-			r.Reruns++
 		}
-		if err != nil {
-			return rounds, fmt.Errorf("replica: %w", err)
+		if err := rerun("replica", func(dir string) (err error) { r.Replica, err = measureReplica(ctx, dir, o); return err }); err != nil {
+			return rounds, err
 		}
-		for try := 0; ; try++ {
-			r.Bare, err = measureBare(ctx, filepath.Join(root, fmt.Sprintf("bare-%d-%d", i, try)), o, r.Replica.Batch)
-			if !errors.Is(err, errElection) || try == maxReruns {
-				break
-			}
-			o.Logger.Warn("bare raft run disturbed by an election; running it again", "round", i+1)
-			r.Reruns++
-		}
-		if err != nil {
-			return rounds, fmt.Errorf("bare raft: %w", err)
+		if err := rerun("bare", func(dir string) (err error) { r.Bare, err = measureBare(ctx, dir, o, r.Replica.Batch); return err }); err != nil {
+			return rounds, err
 		}
 		o.Logger.Info("throughput round", "round", i+1, "replica", r.Replica.EventsPerSec, "bare", r.Bare.EventsPerSec, "batch", r.Replica.Batch)
 		rounds = append(rounds, r)

@@ -48,8 +48,7 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		opts.Tune = func(c *replica.Config) {
-			c.ServerTLS = pki.ServerConfigReloading(cert, pool, nil, pki.RoleNode)
-			c.ClientTLS = pki.ClientConfigReloading(cert, pool, nil, pki.RoleNode)
+			c.ServerTLS, c.ClientTLS = pki.NodeTLSReloading(cert, pool)
 		}
 		opts.Certs = func() []*x509.Certificate { return []*x509.Certificate{cert.Leaf()} }
 	}

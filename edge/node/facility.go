@@ -82,8 +82,7 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 				return nil, err
 			}
 			tune = func(c *replica.Config) {
-				c.ServerTLS = pki.ServerConfig(cert, o.CA.Pool(), nil, pki.RoleNode)
-				c.ClientTLS = pki.ClientConfig(cert, o.CA.Pool(), nil, pki.RoleNode)
+				c.ServerTLS, c.ClientTLS = pki.NodeTLS(cert, o.CA.Pool())
 			}
 			certs = func() []*x509.Certificate { return []*x509.Certificate{cert.Leaf, o.CA.Cert} }
 		}

@@ -197,3 +197,9 @@ func ClientConfig(cert tls.Certificate, roots *x509.CertPool, now func() time.Ti
 		VerifyPeerCertificate: verifier(roots, now, allow),
 	}
 }
+
+// NodeTLS returns the server and client configurations of a node's cluster
+// port: it presents cert and talks only to node certificates of roots.
+func NodeTLS(cert tls.Certificate, roots *x509.CertPool) (server, client *tls.Config) {
+	return ServerConfig(cert, roots, nil, RoleNode), ClientConfig(cert, roots, nil, RoleNode)
+}

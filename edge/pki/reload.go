@@ -128,3 +128,8 @@ func (e Expiring) Message() string {
 	}
 	return fmt.Sprintf("Certificate %s expires on %s (%d days left): renew it with palisade ca issue", e.Name, e.NotAfter.Format("2006-01-02"), e.DaysLeft)
 }
+
+// NodeTLSReloading is NodeTLS with a certificate that follows its files.
+func NodeTLSReloading(r *Reloader, roots *x509.CertPool) (server, client *tls.Config) {
+	return ServerConfigReloading(r, roots, nil, RoleNode), ClientConfigReloading(r, roots, nil, RoleNode)
+}

@@ -24,8 +24,7 @@ func newTLSCluster(t *testing.T, ca *pki.CA) *replicatest.Cluster {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg.ServerTLS = pki.ServerConfig(cert, ca.Pool(), nil, pki.RoleNode)
-		cfg.ClientTLS = pki.ClientConfig(cert, ca.Pool(), nil, pki.RoleNode)
+		cfg.ServerTLS, cfg.ClientTLS = pki.NodeTLS(cert, ca.Pool())
 	}, func(int) replica.Applier { return ledger{} }, nil)
 }
 
