@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/palisade/palisade/edge/facility"
@@ -31,7 +33,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("embedded facility: %w", err)
 	}
-	if *data == "" {
+	keep := *data != ""
+	if !keep {
 		dir, err := os.MkdirTemp("", "palisade-demo-")
 		if err != nil {
 			return err
@@ -44,7 +47,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// The demo is its own facility CA: the nodes talk mutual TLS with node
 	// certificates issued now (palisade ca init/issue for real sites comes
 	// with the trust issue).
-	ca, err := pki.NewCA(f.ID, time.Now())
+	// A demo run again on the same --data keeps its CA, so the checkpoints
+	// of the earlier run still verify.
+	ca, err := pki.LoadCA(*data)
+	if errors.Is(err, os.ErrNotExist) {
+		if ca, err = pki.NewCA(f.ID, time.Now()); err == nil {
+			err = ca.Save(*data) // for palisade audit verify --ca
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -66,6 +76,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(stdout, "\n  log in as officer / demo-officer  (also super / demo-super, admin / demo-admin)\n")
 	fmt.Fprintf(stdout, "  simulated doors open now and then; one left open raises a \"door held open\" alarm after 30 s\n")
+	if keep {
+		fmt.Fprintf(stdout, "  after Ctrl-C, check the audit log: palisade audit verify --data %s --ca %s\n",
+			filepath.Join(*data, nodes[0].Replica.ID()), *data)
+	}
 	fmt.Fprintf(stdout, "  data in %s — press Ctrl-C to stop\n\n", *data)
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "stopping…")

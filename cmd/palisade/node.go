@@ -51,6 +51,7 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			c.ServerTLS, c.ClientTLS = pki.NodeTLSReloading(cert, pool)
 		}
 		opts.Certs = func() []*x509.Certificate { return []*x509.Certificate{cert.Leaf()} }
+		opts.NodeCert = cert.Current
 	}
 	n, err := node.Start(opts)
 	if err != nil {

@@ -14,6 +14,8 @@ Usage:
   palisade demo  [--data DIR] [--free-ports]       a whole simulated facility on this machine
   palisade node  --config FILE --node-id ID --data DIR [--tls-dir DIR]   one real node
   palisade ca    init --dir DIR --facility ID | issue --dir DIR --role node --name ID [--hosts …]
+  palisade audit verify --data DIR [--ca DIR]      check a stopped node's audit log offline
+  palisade audit prove  --data DIR --record I | --consistency [--from K --to K] [--json]
   palisade check --config FILE                     validate a facility file
   palisade bench [--only throughput|failover] [--kills N] [--duration D]
 
@@ -37,6 +39,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runBench(ctx, args[1:], stdout, stderr)
 	case "ca":
 		err = runCA(args[1:], stdout, stderr)
+	case "audit":
+		err = runAudit(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

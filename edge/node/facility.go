@@ -1,6 +1,7 @@
 package node
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -22,8 +23,9 @@ type FacilityOptions struct {
 	Logger    func(nodeID string) *slog.Logger
 	// CA, when set, issues each node a node certificate and the cluster
 	// port speaks only mutual TLS (the demo makes its own CA at start).
-	CA           *pki.CA
-	CertValidity time.Duration // of the node certificates it issues; default 90 days
+	CA            *pki.CA
+	CertValidity  time.Duration // of the node certificates it issues; default 90 days
+	AuditInterval time.Duration // between signed audit checkpoints; default one minute
 }
 
 // StartFacility starts every node of f in this process, each with its own
@@ -72,6 +74,7 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 		}
 		var tune func(*replica.Config)
 		var certs func() []*x509.Certificate
+		var nodeCert func() (*tls.Certificate, error)
 		if o.CA != nil {
 			validity := o.CertValidity
 			if validity <= 0 {
@@ -85,11 +88,13 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 				c.ServerTLS, c.ClientTLS = pki.NodeTLS(cert, o.CA.Pool())
 			}
 			certs = func() []*x509.Certificate { return []*x509.Certificate{cert.Leaf, o.CA.Cert} }
+			nodeCert = func() (*tls.Certificate, error) { return &cert, nil }
 		}
 		n, err := Start(Options{
 			Facility: f, NodeID: nd.ID, DataDir: filepath.Join(o.DataDir, nd.ID),
 			ClusterListener: cluster[i], HTTPListener: consoles[i], Peers: peers,
 			Simulate: o.Simulate, Logger: log, Tune: tune, Certs: certs,
+			NodeCert: nodeCert, AuditInterval: o.AuditInterval,
 		})
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("start node %s", nd.ID), err)

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/firmware-sim/door"
 	"github.com/palisade/palisade/sensors/contact"
+	"github.com/palisade/palisade/sync/audit"
 	"github.com/palisade/palisade/sync/replica"
 )
 
@@ -46,9 +48,14 @@ type Options struct {
 	Tune func(*replica.Config) // optional: adjust raft settings
 	// Certs returns the certificates this node uses (its own, the CA's);
 	// each is watched for expiry. Nil: nothing to watch.
-	Certs  func() []*x509.Certificate
-	Logger *slog.Logger
-	Now    func() time.Time
+	Certs func() []*x509.Certificate
+	// NodeCert returns this node's own certificate (Ed25519, see edge/pki):
+	// with it, the node signs audit checkpoints while it leads. Nil: the
+	// tree is kept but not signed (a node without TLS).
+	NodeCert      func() (*tls.Certificate, error)
+	AuditInterval time.Duration // between checkpoints; default one minute
+	Logger        *slog.Logger
+	Now           func() time.Time
 }
 
 // Node is a running facility node.
@@ -125,7 +132,9 @@ func Start(opts Options) (_ *Node, err error) {
 		n.Alarms.Observe(as)
 		n.exec.Observe(as)
 	}
-	n.Replica, err = replica.Open(rc, router, observe)
+	// Every committed command becomes a leaf of the audit tree, in the
+	// transaction that applies it.
+	n.Replica, err = replica.Open(rc, audit.Recorder{Next: router, Origin: f.ID}, observe)
 	if err != nil {
 		return nil, err
 	}
@@ -170,6 +179,14 @@ func Start(opts Options) (_ *Node, err error) {
 	go func() { defer n.wg.Done(); n.Alarms.Run(ctx) }()
 	if opts.Simulate {
 		n.startSimulatedDevices(ctx)
+	}
+	if opts.NodeCert != nil {
+		signer := &audit.Signer{Replica: n.Replica, Origin: f.ID, Node: opts.NodeID, Cert: opts.NodeCert,
+			Interval: opts.AuditInterval, Now: opts.Now, Logger: n.log}
+		n.wg.Add(1)
+		go func() { defer n.wg.Done(); signer.Run(ctx) }()
+	} else {
+		n.log.Warn("audit checkpoints are not signed: this node has no certificate")
 	}
 	if opts.Certs != nil {
 		n.wg.Add(1)

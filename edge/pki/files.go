@@ -81,11 +81,11 @@ func SaveCert(dir, name string, c tls.Certificate) error {
 	if err := os.WriteFile(filepath.Join(dir, CertFile(name)), chain, 0o644); err != nil {
 		return err
 	}
-	key, err := x509.MarshalECPrivateKey(c.PrivateKey.(*ecdsa.PrivateKey))
+	key, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
 	if err != nil {
 		return err
 	}
-	return writePEM(filepath.Join(dir, KeyFile(name)), "EC PRIVATE KEY", key, 0o600)
+	return writePEM(filepath.Join(dir, KeyFile(name)), "PRIVATE KEY", key, 0o600)
 }
 
 // LoadCert reads a holder's certificate and key saved by SaveCert.

@@ -1,7 +1,9 @@
 package pki
 
 import (
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
@@ -78,8 +80,19 @@ func (ca *CA) Pool() *x509.CertPool { return ca.pool }
 
 // Issue issues a certificate for name in role, valid from now for validFor,
 // with the given IP addresses and DNS names for TLS clients that check them.
+//
+// Node and central certificates get an Ed25519 key: their peers are Go
+// programs, and a node's key also signs the audit checkpoints (see
+// sync/audit). Console and kiosk certificates get ECDSA P-256, which every
+// browser accepts for a TLS server.
 func (ca *CA) Issue(role Role, name string, hosts []string, now time.Time, validFor time.Duration) (tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	var key crypto.Signer
+	var err error
+	if role == RoleNode || role == RoleCentral {
+		_, key, err = ed25519.GenerateKey(rand.Reader)
+	} else {
+		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	}
 	if err != nil {
 		return tls.Certificate{}, err
 	}
@@ -99,7 +112,7 @@ func (ca *CA) Issue(role Role, name string, hosts []string, now time.Time, valid
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
@@ -202,4 +215,21 @@ func ClientConfig(cert tls.Certificate, roots *x509.CertPool, now func() time.Ti
 // port: it presents cert and talks only to node certificates of roots.
 func NodeTLS(cert tls.Certificate, roots *x509.CertPool) (server, client *tls.Config) {
 	return ServerConfig(cert, roots, nil, RoleNode), ClientConfig(cert, roots, nil, RoleNode)
+}
+
+// CheckHolder reports whether cert was issued by roots to the holder name
+// in role and was valid at the time at: the check of who signed an audit
+// checkpoint (the caller passes it as an audit.CheckSigner).
+func CheckHolder(roots *x509.CertPool, cert *x509.Certificate, role Role, name string, at time.Time) error {
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+		return fmt.Errorf("%w: %v", ErrUntrusted, err)
+	}
+	r, n, err := Identity(cert)
+	if err != nil {
+		return err
+	}
+	if r != role || n != name {
+		return fmt.Errorf("%w: certificate of %s %q, want %s %q", ErrRole, r, n, role, name)
+	}
+	return nil
 }

@@ -39,67 +39,129 @@ func NodeHash(l, r Hash) Hash {
 // split is the largest power of two smaller than n (n ≥ 2).
 func split(n uint64) uint64 { return 1 << (bits.Len64(n-1) - 1) }
 
+// nodes gives the hashes of perfect subtrees: level l, index j is the root
+// of leaves [j·2^l, (j+1)·2^l). A source may answer ok=false for a level it
+// does not keep; the hash is then computed from the level below.
+type nodes interface {
+	node(level uint8, index uint64) (h Hash, ok bool, err error)
+}
+
+// memory is a tree held as its leaf hashes.
+type memory []Hash
+
+func (m memory) node(level uint8, index uint64) (Hash, bool, error) {
+	if level == 0 {
+		return m[index], true, nil
+	}
+	return Hash{}, false, nil
+}
+
+// rangeHash is MTH of leaves [lo, hi). In RFC 6962's recursion every range
+// whose length is a power of two starts at a multiple of it: a stored
+// perfect subtree.
+func rangeHash(t nodes, lo, hi uint64) (Hash, error) {
+	n := hi - lo
+	if n == 0 {
+		return sha256.Sum256(nil), nil
+	}
+	if n&(n-1) == 0 && lo%n == 0 {
+		h, ok, err := t.node(uint8(bits.TrailingZeros64(n)), lo/n)
+		if err != nil || ok {
+			return h, err
+		}
+	}
+	k := split(n)
+	l, err := rangeHash(t, lo, lo+k)
+	if err != nil {
+		return Hash{}, err
+	}
+	r, err := rangeHash(t, lo+k, hi)
+	if err != nil {
+		return Hash{}, err
+	}
+	return NodeHash(l, r), nil
+}
+
 // Root computes MTH over leaf hashes. The root of no leaves is SHA-256 of
 // the empty string.
 func Root(leaves []Hash) Hash {
-	switch len(leaves) {
-	case 0:
-		return sha256.Sum256(nil)
-	case 1:
-		return leaves[0]
-	}
-	k := split(uint64(len(leaves)))
-	return NodeHash(Root(leaves[:k]), Root(leaves[k:]))
+	h, _ := rangeHash(memory(leaves), 0, uint64(len(leaves)))
+	return h
 }
 
 // InclusionProof is the audit path of leaf i in the tree of leaves
 // (RFC 6962 §2.1.1), from the leaf upwards.
 func InclusionProof(leaves []Hash, i uint64) ([]Hash, error) {
-	n := uint64(len(leaves))
+	return inclusion(memory(leaves), i, uint64(len(leaves)))
+}
+
+func inclusion(t nodes, i, n uint64) ([]Hash, error) {
 	if i >= n {
 		return nil, fmt.Errorf("%w: leaf %d of a tree of %d", ErrRange, i, n)
 	}
-	return path(leaves, i), nil
+	return path(t, 0, n, i)
 }
 
-func path(leaves []Hash, i uint64) []Hash {
-	n := uint64(len(leaves))
-	if n <= 1 {
-		return nil
+// path is PATH(i, D[lo:hi]) with i absolute.
+func path(t nodes, lo, hi, i uint64) ([]Hash, error) {
+	if hi-lo <= 1 {
+		return nil, nil
 	}
-	k := split(n)
+	k := lo + split(hi-lo)
+	var sub []Hash
+	var sib Hash
+	var err error
 	if i < k {
-		return append(path(leaves[:k], i), Root(leaves[k:]))
+		if sub, err = path(t, lo, k, i); err == nil {
+			sib, err = rangeHash(t, k, hi)
+		}
+	} else {
+		if sub, err = path(t, k, hi, i); err == nil {
+			sib, err = rangeHash(t, lo, k)
+		}
 	}
-	return append(path(leaves[k:], i-k), Root(leaves[:k]))
+	return append(sub, sib), err
 }
 
 // ConsistencyProof proves that the tree of the first m leaves is a prefix of
 // the tree of all leaves (RFC 6962 §2.1.2).
 func ConsistencyProof(leaves []Hash, m uint64) ([]Hash, error) {
-	n := uint64(len(leaves))
+	return consistency(memory(leaves), m, uint64(len(leaves)))
+}
+
+func consistency(t nodes, m, n uint64) ([]Hash, error) {
 	if m == 0 || m > n {
 		return nil, fmt.Errorf("%w: consistency of size %d with %d", ErrRange, m, n)
 	}
 	if m == n {
 		return nil, nil
 	}
-	return subproof(leaves, m, true), nil
+	return subproof(t, 0, n, m, true)
 }
 
-func subproof(leaves []Hash, m uint64, whole bool) []Hash {
-	n := uint64(len(leaves))
-	if m == n {
+// subproof is SUBPROOF(m, D[lo:hi], whole) with m absolute.
+func subproof(t nodes, lo, hi, m uint64, whole bool) ([]Hash, error) {
+	if m == hi {
 		if whole {
-			return nil
+			return nil, nil
 		}
-		return []Hash{Root(leaves)}
+		h, err := rangeHash(t, lo, hi)
+		return []Hash{h}, err
 	}
-	k := split(n)
+	k := lo + split(hi-lo)
+	var sub []Hash
+	var sib Hash
+	var err error
 	if m <= k {
-		return append(subproof(leaves[:k], m, whole), Root(leaves[k:]))
+		if sub, err = subproof(t, lo, k, m, whole); err == nil {
+			sib, err = rangeHash(t, k, hi)
+		}
+	} else {
+		if sub, err = subproof(t, k, hi, m, false); err == nil {
+			sib, err = rangeHash(t, lo, k)
+		}
 	}
-	return append(subproof(leaves[k:], m-k, false), Root(leaves[:k]))
+	return append(sub, sib), err
 }
 
 // VerifyInclusion checks that leaf is at index i of the tree of size n with

@@ -84,6 +84,11 @@ func (d *decoder) uvarint(field string) uint64 {
 		d.fail(field, "bad varint")
 		return 0
 	}
+	var tmp [binary.MaxVarintLen64]byte
+	if n != len(binary.AppendUvarint(tmp[:0], v)) {
+		d.fail(field, "varint not in its shortest form") // one encoding per command
+		return 0
+	}
 	d.off += n
 	return v
 }
@@ -95,6 +100,11 @@ func (d *decoder) varint(field string) int64 {
 	v, n := binary.Varint(d.b[d.off:])
 	if n <= 0 {
 		d.fail(field, "bad varint")
+		return 0
+	}
+	var tmp [binary.MaxVarintLen64]byte
+	if n != len(binary.AppendVarint(tmp[:0], v)) {
+		d.fail(field, "varint not in its shortest form")
 		return 0
 	}
 	d.off += n
