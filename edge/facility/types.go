@@ -32,6 +32,10 @@ type Node struct {
 	RaftAddr string `yaml:"raft_addr"`
 	// HTTPAddr is the console/API listen address (host:port).
 	HTTPAddr string `yaml:"http_addr"`
+	// KioskAddr is the education kiosks' listen address: its own port
+	// (ideally on the kiosks' own network) that serves kiosk routes only.
+	// Empty: no kiosk listener on this node.
+	KioskAddr string `yaml:"kiosk_addr,omitempty"`
 }
 
 // Site is the extent of the facility's map in metres. Every polygon lies in

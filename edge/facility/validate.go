@@ -98,6 +98,14 @@ func (f *Facility) validateNodes(l *errorList) {
 		} else if specific(n.HTTPAddr) {
 			addrs.addAs(l, p+".http_addr", n.HTTPAddr, "address")
 		}
+		if n.KioskAddr == "" {
+			continue
+		}
+		if msg := checkAddr(n.KioskAddr, false); msg != "" {
+			l.add(p+".kiosk_addr", msg)
+		} else if specific(n.KioskAddr) {
+			addrs.addAs(l, p+".kiosk_addr", n.KioskAddr, "address")
+		}
 	}
 }
 

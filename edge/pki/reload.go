@@ -133,3 +133,13 @@ func (e Expiring) Message() string {
 func NodeTLSReloading(r *Reloader, roots *x509.CertPool) (server, client *tls.Config) {
 	return ServerConfigReloading(r, roots, nil, RoleNode), ClientConfigReloading(r, roots, nil, RoleNode)
 }
+
+// WebServerConfig is the TLS configuration of a listener browsers connect
+// to (the console, the kiosks): the server presents cert, reloaded from its
+// files when renewed; browsers present no certificate — people log in.
+func WebServerConfig(cert func() (*tls.Certificate, error)) *tls.Config {
+	return &tls.Config{
+		MinVersion:     tls.VersionTLS12,
+		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return cert() },
+	}
+}

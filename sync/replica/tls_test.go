@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,10 +19,11 @@ import (
 )
 
 // A cluster whose port speaks only mutual TLS with node certificates of
-// the facility CA.
-func newTLSCluster(t *testing.T, ca *pki.CA) *replicatest.Cluster {
+// the facility CA. Its nodes log into logs.
+func newTLSCluster(t *testing.T, ca *pki.CA, logs *lockedBuffer) *replicatest.Cluster {
 	now := time.Now()
 	return replicatest.NewTuned(t, 3, func(cfg *replica.Config) {
+		cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})).With("node", cfg.NodeID)
 		cert, err := ca.Issue(pki.RoleNode, cfg.NodeID, []string{"127.0.0.1"}, now, 24*time.Hour)
 		if err != nil {
 			t.Fatal(err)
@@ -63,7 +67,8 @@ func TestMutualTLSAcceptsOnlyNodesOfTheFacilityCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newTLSCluster(t, ca)
+	logs := &lockedBuffer{}
+	c := newTLSCluster(t, ca, logs)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// Forwarding and replication work over TLS.
@@ -71,6 +76,7 @@ func TestMutualTLSAcceptsOnlyNodesOfTheFacilityCA(t *testing.T) {
 		t.Fatalf("propose through a follower over mutual TLS: %v", err)
 	}
 	addr := c.Addrs[c.WaitLeader()]
+	baseline := runtime.NumGoroutine()
 
 	node, _ := ca.Issue(pki.RoleNode, "n9", nil, now, time.Hour)
 	if !answers(t, addr, &node) {
@@ -90,11 +96,43 @@ func TestMutualTLSAcceptsOnlyNodesOfTheFacilityCA(t *testing.T) {
 			t.Errorf("%s: the cluster port answered", name)
 		}
 	}
-	// Garbage on the port does not hurt the cluster.
-	g, _ := net.Dial("tcp", addr)
-	g.Write([]byte(strings.Repeat("\x16\x03\x01garbage", 100)))
-	g.Close()
+	// Garbage on the port, and a peer that connects and says nothing, do
+	// not hurt the cluster.
+	for _, junk := range []string{strings.Repeat("\x16\x03\x01garbage", 100), "R" + strings.Repeat("\x00", 4096), "GET / HTTP/1.1\r\n\r\n"} {
+		g, _ := net.Dial("tcp", addr)
+		g.Write([]byte(junk))
+		g.Close()
+	}
 	if _, err := c.Nodes[c.Follower()].Propose(ctx, add("still fine")); err != nil {
 		t.Fatalf("cluster broken after garbage on its port: %v", err)
 	}
+	// Every refusal is a clear log line naming the remote end.
+	if got := logs.String(); strings.Count(got, "cluster connection refused: TLS handshake") < 7 || !strings.Contains(got, "remote=127.0.0.1:") {
+		t.Errorf("refusals not logged clearly:\n%s", got)
+	}
+	// And leaves no goroutine behind.
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > baseline+2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > baseline+2 {
+		t.Errorf("%d goroutines after the refusals, %d before", n, baseline)
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
