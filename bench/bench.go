@@ -30,6 +30,10 @@ type Options struct {
 	Kills int // leader kills per failover column (20)
 
 	MutualTLS bool // the replica's cluster port speaks mutual TLS (the baseline stays plain TCP)
+	// Trust adds, side by side in every round, the replica with mutual TLS
+	// and the audit tree on (checkpoints signed every second), and runs the
+	// alarm path on such a facility after the plain one.
+	Trust bool
 
 	// Dir holds the temporary data directories (os.TempDir if empty). Each
 	// run creates its own directory under it and removes it at the end.
@@ -110,9 +114,17 @@ func Run(ctx context.Context, w io.Writer, opts Options) error {
 		}
 	}
 	if opts.AlarmPath && ctx.Err() == nil {
-		rows, err := runAlarmPath(ctx, root, opts)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("bench: alarm path: %w", err))
+		var rows []alarmPathRow
+		for _, trusted := range []bool{false, true} {
+			if trusted && !opts.Trust {
+				break
+			}
+			r, err := runAlarmPath(ctx, root, opts, trusted)
+			rows = append(rows, r...)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("bench: alarm path: %w", err))
+				break
+			}
 		}
 		if len(rows) > 0 {
 			printAlarmPath(w, opts, rows)
@@ -146,18 +158,30 @@ func printThroughput(w io.Writer, o Options, rounds []throughputRound) {
 	reruns := 0
 	fmt.Fprintln(tw, "round\tpath\tevents/s\tp50\tp99\tevents/entry\tentries/s\tin flight\t")
 	for i, r := range rounds {
-		for _, s := range []throughputStats{r.Replica, r.Bare} {
+		paths := []throughputStats{r.Replica, r.Bare}
+		if r.Trusted != nil {
+			paths = []throughputStats{r.Replica, *r.Trusted, r.Bare}
+		}
+		for _, s := range paths {
 			fmt.Fprintf(tw, "%d\t%s\t%.0f\t%s\t%s\t%.1f\t%.0f\t%d\t\n",
 				i+1, s.Path, s.EventsPerSec, ms(s.Latency.P50), ms(s.Latency.P99), s.Batch, s.EntriesPerSec, s.InFlight)
 		}
 		fmt.Fprintf(tw, "%d\tratio replica/bare\t%.2f\t\t\t\t\t\t\n", i+1, r.Ratio())
+		if r.Trusted != nil {
+			fmt.Fprintf(tw, "%d\tratio trusted/replica\t%.2f\t\t\t\t\t\t\n", i+1, r.TrustRatio())
+		}
 		reruns += r.Reruns
 	}
 	tw.Flush()
 	if reruns > 0 {
 		fmt.Fprintf(w, "%d run(s) were discarded and repeated because an election happened in the measuring window\n", reruns)
 	}
-	fmt.Fprintf(w, "target: ratio ≥ 0.50 — %s\n\n", verdict(medianRatio(rounds) >= 0.5))
+	fmt.Fprintf(w, "target: ratio ≥ 0.50 — %s\n", verdict(medianRatio(rounds) >= 0.5))
+	if o.Trust {
+		loss := 1 - medianOf(rounds, throughputRound.TrustRatio)
+		fmt.Fprintf(w, "mutual TLS + audit tree: median throughput loss %.1f%% (target ≤ 15%%) — %s\n", 100*loss, verdict(loss <= 0.15))
+	}
+	fmt.Fprintln(w)
 }
 
 func printFailover(w io.Writer, o Options, cols []failoverColumn) {

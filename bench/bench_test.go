@@ -95,7 +95,7 @@ func TestQuantile(t *testing.T) {
 // leader of three replicas by 256 concurrent clients.
 func BenchmarkReplicaPropose(b *testing.B) {
 	ctx := ctxT(b, 10*time.Minute)
-	c, err := startReplicaCluster(ctx, b.TempDir(), 3, false, Options{}.withDefaults().Logger)
+	c, err := startReplicaCluster(ctx, b.TempDir(), 3, trust{}, Options{}.withDefaults().Logger)
 	if err != nil {
 		b.Fatal(err)
 	}

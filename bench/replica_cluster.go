@@ -2,17 +2,20 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/palisade/palisade/edge/pki"
+	"github.com/palisade/palisade/sync/audit"
 	"github.com/palisade/palisade/sync/command"
 	"github.com/palisade/palisade/sync/replica"
 )
@@ -41,13 +44,23 @@ func (c *counter) Count() uint64 { return c.n.Load() }
 
 // replicaCluster is three (or n) replica nodes in this process, on loopback.
 type replicaCluster struct {
-	nodes []*replica.Replica
+	nodes  []*replica.Replica
+	cancel context.CancelFunc // stops the audit signers
+	wg     sync.WaitGroup
+}
+
+// trust is what a cluster runs with beyond plain raft.
+type trust struct {
+	mtls    bool // the cluster port speaks mutual TLS
+	audited bool // every command is a leaf of the audit tree; with mtls, checkpoints are signed every second
 }
 
 // startReplicaCluster starts n nodes under dir that bootstrap one cluster
 // with replica.DefaultConfig, and waits for a leader.
-func startReplicaCluster(ctx context.Context, dir string, n int, mtls bool, log *slog.Logger) (_ *replicaCluster, err error) {
-	c := &replicaCluster{}
+func startReplicaCluster(ctx context.Context, dir string, n int, tr trust, log *slog.Logger) (_ *replicaCluster, err error) {
+	mtls := tr.mtls
+	sctx, cancel := context.WithCancel(context.Background())
+	c := &replicaCluster{cancel: cancel}
 	var ca *pki.CA
 	if mtls {
 		if ca, err = pki.NewCA("bench", time.Now()); err != nil {
@@ -76,14 +89,18 @@ func startReplicaCluster(ctx context.Context, dir string, n int, mtls bool, log 
 		cfg.Bootstrap = true
 		cfg.Peers = peers
 		cfg.Logger = log.With("node", peers[i].ID)
+		var cert tls.Certificate
 		if ca != nil {
-			cert, err := ca.Issue(pki.RoleNode, peers[i].ID, nil, time.Now(), time.Hour)
-			if err != nil {
+			if cert, err = ca.Issue(pki.RoleNode, peers[i].ID, nil, time.Now(), time.Hour); err != nil {
 				return nil, err
 			}
 			cfg.ServerTLS, cfg.ClientTLS = pki.NodeTLS(cert, ca.Pool())
 		}
-		r, err := replica.Open(cfg, &counter{}, nil)
+		var app replica.Applier = &counter{}
+		if tr.audited {
+			app = audit.Recorder{Next: app, Origin: "bench"}
+		}
+		r, err := replica.Open(cfg, app, nil)
 		if err != nil {
 			for _, ln := range lns[i+1:] {
 				ln.Close()
@@ -91,6 +108,12 @@ func startReplicaCluster(ctx context.Context, dir string, n int, mtls bool, log 
 			return nil, err
 		}
 		c.nodes = append(c.nodes, r)
+		if tr.audited && ca != nil {
+			s := &audit.Signer{Replica: r, Origin: "bench", Node: peers[i].ID, Interval: time.Second,
+				Cert: func() (*tls.Certificate, error) { return &cert, nil }, Logger: log}
+			c.wg.Add(1)
+			go func() { defer c.wg.Done(); s.Run(sctx) }()
+		}
 	}
 	if _, err := c.waitLeader(ctx); err != nil {
 		return nil, err
@@ -122,6 +145,8 @@ func (c *replicaCluster) waitLeader(ctx context.Context) (*replica.Replica, erro
 
 // Close stops every node and waits for it.
 func (c *replicaCluster) Close() error {
+	c.cancel()
+	c.wg.Wait()
 	var errs []error
 	for _, r := range c.nodes {
 		errs = append(errs, r.Close())

@@ -27,7 +27,8 @@ type throughputStats struct {
 // back with the same batching.
 type throughputRound struct {
 	Replica, Bare throughputStats
-	Reruns        int // runs discarded because an election happened in them
+	Trusted       *throughputStats // the replica with mutual TLS and the audit tree (Options.Trust)
+	Reruns        int              // runs discarded because an election happened in them
 }
 
 // errElection marks a measuring window in which leadership changed: its
@@ -45,10 +46,20 @@ func (r throughputRound) Ratio() float64 {
 	return r.Replica.EventsPerSec / r.Bare.EventsPerSec
 }
 
-func medianRatio(rs []throughputRound) float64 {
+// TrustRatio is trusted replica events/s over plain replica events/s.
+func (r throughputRound) TrustRatio() float64 {
+	if r.Trusted == nil || r.Replica.EventsPerSec == 0 {
+		return 0
+	}
+	return r.Trusted.EventsPerSec / r.Replica.EventsPerSec
+}
+
+func medianRatio(rs []throughputRound) float64 { return medianOf(rs, throughputRound.Ratio) }
+
+func medianOf(rs []throughputRound, f func(throughputRound) float64) float64 {
 	var v []float64
 	for _, r := range rs {
-		v = append(v, r.Ratio())
+		v = append(v, f(r))
 	}
 	if len(v) == 0 {
 		return 0
@@ -77,8 +88,20 @@ func runThroughput(ctx context.Context, root string, o Options) ([]throughputRou
 				r.Reruns++
 			}
 		}
-		if err := rerun("replica", func(dir string) (err error) { r.Replica, err = measureReplica(ctx, dir, o); return err }); err != nil {
+		plain := trust{mtls: o.MutualTLS}
+		if err := rerun("replica", func(dir string) (err error) { r.Replica, err = measureReplica(ctx, dir, o, plain); return err }); err != nil {
 			return rounds, err
+		}
+		if o.Trust {
+			var st throughputStats
+			if err := rerun("trusted", func(dir string) (err error) {
+				st, err = measureReplica(ctx, dir, o, trust{mtls: true, audited: true})
+				return err
+			}); err != nil {
+				return rounds, err
+			}
+			st.Path = "replica, mTLS + audit"
+			r.Trusted = &st
 		}
 		if err := rerun("bare", func(dir string) (err error) { r.Bare, err = measureBare(ctx, dir, o, r.Replica.Batch); return err }); err != nil {
 			return rounds, err
@@ -92,8 +115,8 @@ func runThroughput(ctx context.Context, root string, o Options) ([]throughputRou
 // measureReplica starts three replicas and lets o.Clients goroutines call
 // Propose on the leader with one event each. The average batch is the
 // events acknowledged over the log entries the leader applied meanwhile.
-func measureReplica(ctx context.Context, dir string, o Options) (throughputStats, error) {
-	c, err := startReplicaCluster(ctx, dir, 3, o.MutualTLS, nodeLogger(o, "bench", "replica"))
+func measureReplica(ctx context.Context, dir string, o Options, tr trust) (throughputStats, error) {
+	c, err := startReplicaCluster(ctx, dir, 3, tr, nodeLogger(o, "bench", "replica"))
 	if err != nil {
 		return throughputStats{}, err
 	}

@@ -24,6 +24,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.BackgroundRate, "background", o.BackgroundRate, "alarm path: background events/s")
 	fs.IntVar(&o.AlarmSamples, "samples", o.AlarmSamples, "alarm path: probes per row")
 	fs.BoolVar(&o.MutualTLS, "tls", false, "throughput: the replica's cluster port speaks mutual TLS (bare raft stays plain)")
+	fs.BoolVar(&o.Trust, "trust", false, "also measure, side by side, the replica and the alarm path with mutual TLS and the audit tree on")
 	fs.StringVar(&o.Dir, "dir", "", "where the nodes' data directories go (default: the system temp dir)")
 	cpu := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {

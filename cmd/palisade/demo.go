@@ -74,6 +74,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for _, n := range nodes {
 		fmt.Fprintf(stdout, "  console of %-7s %s\n", n.Replica.ID(), n.URL())
 	}
+	for _, n := range nodes {
+		if k := n.KioskURL(); k != "" {
+			fmt.Fprintf(stdout, "  kiosks of  %-7s %s\n", n.Replica.ID(), k)
+		}
+	}
+	fmt.Fprintf(stdout, "\n  HTTPS from the demo's own facility CA: your browser warns once per address, since it\n")
+	fmt.Fprintf(stdout, "  does not know that CA — accept it, or import %s into the browser\n",
+		filepath.Join(*data, pki.CAFile))
 	fmt.Fprintf(stdout, "\n  log in as officer / demo-officer  (also super / demo-super, admin / demo-admin)\n")
 	fmt.Fprintf(stdout, "  simulated doors open now and then; one left open raises a \"door held open\" alarm after 30 s\n")
 	if keep {

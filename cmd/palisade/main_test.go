@@ -36,7 +36,8 @@ func TestDemoEndToEnd(t *testing.T) {
 	bin := build(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "demo", "--free-ports", "--data", t.TempDir())
+	data := t.TempDir()
+	cmd := exec.CommandContext(ctx, bin, "demo", "--free-ports", "--data", data)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +47,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	urlRE := regexp.MustCompile(`console of (\S+)\s+(http://\S+)`)
+	urlRE := regexp.MustCompile(`console of (\S+)\s+(https://\S+)`)
 	var urls []string
 	sc := bufio.NewScanner(stdout)
 	var printed strings.Builder
@@ -62,8 +63,12 @@ func TestDemoEndToEnd(t *testing.T) {
 	if len(urls) != 3 || !strings.Contains(printed.String(), "officer / demo-officer") {
 		t.Fatalf("demo printed:\n%s\nwant three console URLs and the demo credentials", printed.String())
 	}
+	roots, err := pki.LoadPool(data)
+	if err != nil {
+		t.Fatalf("the demo's CA certificate: %v", err)
+	}
 	for _, u := range urls {
-		c, err := apiclient.Login(ctx, u, "officer", "demo-officer")
+		c, err := apiclient.Login(ctx, u, "officer", "demo-officer", apiclient.WithRoots(roots))
 		if err != nil {
 			t.Fatalf("login on %s: %v", u, err)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"flag"
@@ -21,7 +22,7 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	id := fs.String("node-id", "", "this node's id in the facility file")
 	data := fs.String("data", "", "data directory (raft log, snapshots, state, outbox)")
 	simulate := fs.Bool("simulate", false, "run firmware-sim devices for devices marked simulated")
-	tlsDir := fs.String("tls-dir", "", "directory with ca.pem and this node's <node-id>.pem and <node-id>-key.pem: the cluster port then speaks only mutual TLS")
+	tlsDir := fs.String("tls-dir", "", "directory with ca.pem, this node's <node-id>.pem (cluster, mutual TLS), <node-id>-console.pem (console HTTPS) and, with a kiosk_addr, <node-id>-kiosk.pem, each with its -key.pem")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -50,14 +51,43 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		opts.Tune = func(c *replica.Config) {
 			c.ServerTLS, c.ClientTLS = pki.NodeTLSReloading(cert, pool)
 		}
-		opts.Certs = func() []*x509.Certificate { return []*x509.Certificate{cert.Leaf()} }
 		opts.NodeCert = cert.Current
+		leaves := []func() *x509.Certificate{cert.Leaf}
+		web := func(role pki.Role) (*tls.Config, error) {
+			name := *id + "-" + string(role)
+			r, err := pki.NewReloader(*tlsDir, name)
+			if err != nil {
+				return nil, fmt.Errorf("%w\nissue it with: palisade ca issue --dir CA-DIR --role %s --name %s --hosts <this node's address> --out %s", err, role, name, *tlsDir)
+			}
+			leaves = append(leaves, r.Leaf)
+			return pki.WebServerConfig(r.Current), nil
+		}
+		if opts.ConsoleTLS, err = web(pki.RoleConsole); err != nil {
+			return err
+		}
+		if me, _ := f.Node(*id); me.KioskAddr != "" {
+			if opts.KioskTLS, err = web(pki.RoleKiosk); err != nil {
+				return err
+			}
+		}
+		opts.Certs = func() []*x509.Certificate {
+			var out []*x509.Certificate
+			for _, l := range leaves {
+				if c := l(); c != nil {
+					out = append(out, c)
+				}
+			}
+			return out
+		}
 	}
 	n, err := node.Start(opts)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "node %s of %s: console %s\n", *id, f.Name, n.URL())
+	if k := n.KioskURL(); k != "" {
+		fmt.Fprintf(stdout, "node %s of %s: kiosks %s\n", *id, f.Name, k)
+	}
 	<-ctx.Done()
 	return n.Close()
 }

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/palisade/palisade/edge/api"
 )
 
 func TestLogin(t *testing.T) {
@@ -56,7 +58,7 @@ func TestLoginCookie(t *testing.T) {
 			t.Fatalf("%s: %d, cookies %v", url, rec.Code, cookies)
 		}
 		ck := cookies[0]
-		if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Secure != (req.TLS != nil) || len(ck.Value) < 40 {
+		if ck.Name != "palisade_session" || ck.Path != "/" || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Secure != (req.TLS != nil) || len(ck.Value) < 40 {
 			t.Errorf("%s: cookie %s", url, ck)
 		}
 	}
@@ -181,5 +183,33 @@ func TestLockoutHoldsAgainstParallelGuesses(t *testing.T) {
 	wg.Wait()
 	if n := checked.Load(); n > 5 {
 		t.Errorf("%d parallel guesses were checked against the password, want at most 5", n)
+	}
+}
+
+func TestConfigAccounts(t *testing.T) {
+	h := newHarness(t)
+	staffUser := func(name, role string) api.User {
+		return api.User{Name: name, Role: role, PasswordHash: hashOf("olga")}
+	}
+	for _, tc := range []struct {
+		name            string
+		staff, learners []api.User
+		want            string
+	}{
+		{"learner as staff", []api.User{staffUser("lena", "learner")}, nil,
+			`api: config: users[0] "lena": role "learner": want officer, supervisor or admin`},
+		{"officer as learner", nil, []api.User{staffUser("olga", "officer")},
+			`api: config: learners[0] "olga": role "officer": want learner or nothing`},
+		{"both staff and learner", []api.User{staffUser("kim", "officer")}, []api.User{staffUser("kim", "")},
+			`api: config: learners[0]: "kim" is both a staff account and a learner`},
+		{"learner twice", nil, []api.User{staffUser("kim", ""), staffUser("kim", "learner")},
+			`api: config: learners[1]: user "kim" appears twice`},
+		{"learner without hash", nil, []api.User{{Name: "kim"}},
+			`api: config: learners[0] "kim": password hash: crypto/bcrypt: hashedSecret too short to be a bcrypted password`},
+	} {
+		_, err := api.New(api.Config{Node: "n1", Users: tc.staff, Learners: tc.learners, Alarms: h.alarms, Cluster: fakeCluster{}})
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 // when the stream ends.
 func (c *client) stream() (*http.Response, <-chan string) {
 	c.t.Helper()
-	resp, err := c.http.Get(c.h.ts.URL + "/v1/events")
+	resp, err := c.http.Get(c.base + "/v1/events")
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -2,17 +2,10 @@ package api_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/palisade/palisade/edge/alarm"
@@ -170,132 +163,84 @@ type fakeCluster struct{ st replica.Status }
 
 func (c fakeCluster) Status() replica.Status { return c.st }
 
+// fakePasswords keeps changed hashes in a map, as the replicated store
+// would once a change is applied.
+type fakePasswords struct {
+	mu     sync.Mutex
+	hashes map[string]string
+	by     map[string]string // who made each user's last change
+	err    error             // if set, Set fails with it
+}
+
+func newFakePasswords() *fakePasswords {
+	return &fakePasswords{hashes: map[string]string{}, by: map[string]string{}}
+}
+
+func (p *fakePasswords) Hash(user string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	h, ok := p.hashes[user]
+	return h, ok
+}
+
+func (p *fakePasswords) Set(_ context.Context, user, hash, by string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err != nil {
+		return p.err
+	}
+	p.hashes[user], p.by[user] = hash, by
+	return nil
+}
+
+func (p *fakePasswords) changedBy(user string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.by[user]
+}
+
+func (p *fakePasswords) setErr(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.err = err
+}
+
 var (
 	hashesOnce sync.Once
 	hashes     = map[string]string{}
 )
 
-// users are one of each role; each password is "pw-" + name.
-func users(t testing.TB) []api.User {
+// password is the test password of each account.
+func password(user string) string { return "pw-" + user }
+
+func hashOf(user string) string {
 	hashesOnce.Do(func() {
-		for _, name := range []string{"olga", "sam", "ada"} {
-			h, err := bcrypt.GenerateFromPassword([]byte("pw-"+name), bcrypt.MinCost)
+		for _, name := range []string{"olga", "sam", "ada", "lena", "liam"} {
+			h, err := bcrypt.GenerateFromPassword([]byte(password(name)), bcrypt.MinCost)
 			if err != nil {
 				panic(err)
 			}
 			hashes[name] = string(h)
 		}
 	})
+	return hashes[user]
+}
+
+// users are one of each staff role.
+func users(t testing.TB) []api.User {
 	return []api.User{
-		{Name: "olga", Role: "officer", PasswordHash: hashes["olga"]},
-		{Name: "sam", Role: "supervisor", PasswordHash: hashes["sam"]},
-		{Name: "ada", Role: "admin", PasswordHash: hashes["ada"]},
+		{Name: "olga", Role: "officer", PasswordHash: hashOf("olga")},
+		{Name: "sam", Role: "supervisor", PasswordHash: hashOf("sam")},
+		{Name: "ada", Role: "admin", PasswordHash: hashOf("ada")},
 	}
 }
 
-var userOf = map[api.Role]string{api.Officer: "olga", api.Supervisor: "sam", api.Admin: "ada"}
-
-type harness struct {
-	srv    *api.Server
-	ts     *httptest.Server
-	clock  *fakeClock
-	alarms *fakeAlarms
+// learners are two kiosk accounts, one with the role spelled out.
+func learners(t testing.TB) []api.User {
+	return []api.User{
+		{Name: "lena", PasswordHash: hashOf("lena")},
+		{Name: "liam", Role: "learner", PasswordHash: hashOf("liam")},
+	}
 }
 
-func newHarness(t testing.TB, list ...alarm.Alarm) *harness {
-	t.Helper()
-	h := &harness{clock: &fakeClock{t: time.Date(2026, 1, 15, 22, 0, 0, 0, time.UTC)}, alarms: newFakeAlarms(list...)}
-	srv, err := api.New(api.Config{
-		Node: "n1", Facility: "North Prison", Users: users(t),
-		Alarms: h.alarms,
-		Cluster: fakeCluster{replica.Status{Node: "n1", State: "Leader", Leader: "n1", Quorum: true, Term: 3,
-			Members: []replica.MemberInfo{{ID: "n1", Addr: "127.0.0.1:7001", Voter: true}}}},
-		Gatherer: prometheus.NewRegistry(),
-		Now:      h.clock.Now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.srv = srv
-	h.ts = httptest.NewServer(srv.Handler()) // listens on 127.0.0.1
-	t.Cleanup(h.ts.Close)
-	t.Cleanup(srv.Close) // runs first: ends streams so ts.Close does not wait
-	return h
-}
-
-// client is a browser: a cookie jar and the CSRF token from login.
-type client struct {
-	t    *testing.T
-	h    *harness
-	http *http.Client
-	csrf string
-}
-
-func (h *harness) anonymous(t *testing.T) *client {
-	jar, _ := cookiejar.New(nil)
-	return &client{t: t, h: h, http: &http.Client{Jar: jar, Timeout: 5 * time.Second}}
-}
-
-func (h *harness) login(t *testing.T, user string) *client {
-	t.Helper()
-	c := h.anonymous(t)
-	var s struct {
-		CSRF string `json:"csrf_token"`
-	}
-	status, body := c.doJSON("POST", "/v1/login", `{"user":"`+user+`","password":"pw-`+user+`"}`, &s)
-	if status != http.StatusOK {
-		t.Fatalf("login %s: %d %s", user, status, body)
-	}
-	c.csrf = s.CSRF
-	return c
-}
-
-// do sends a request with the CSRF token (if any) and returns status and body.
-func (c *client) do(method, path, body string) (int, string) {
-	c.t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, c.h.ts.URL+path, r)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.csrf != "" {
-		req.Header.Set("X-CSRF-Token", c.csrf)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-// doJSON is do, decoding a successful answer into v.
-func (c *client) doJSON(method, path, body string, v any) (int, string) {
-	c.t.Helper()
-	status, b := c.do(method, path, body)
-	if status < 300 && v != nil {
-		if err := json.Unmarshal([]byte(b), v); err != nil {
-			c.t.Fatalf("%s %s: decode %q: %v", method, path, b, err)
-		}
-	}
-	return status, b
-}
-
-// errorOf returns the "error" of a JSON error body.
-func errorOf(t *testing.T, body string) string {
-	t.Helper()
-	var e struct {
-		Error string `json:"error"`
-	}
-	if err := json.Unmarshal([]byte(body), &e); err != nil {
-		t.Fatalf("error body %q is not JSON: %v", body, err)
-	}
-	return e.Error
-}
+var userOf = map[api.Role]string{api.Officer: "olga", api.Supervisor: "sam", api.Admin: "ada", api.Learner: "lena"}

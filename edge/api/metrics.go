@@ -45,9 +45,13 @@ func (r *statusRecorder) WriteHeader(code int) {
 // Unwrap lets http.ResponseController reach Flush and deadlines (SSE).
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// count wraps a route's handler to count its answers.
-func (m *metrics) count(rt Route, next http.Handler) http.Handler {
+// count wraps a route's handler of l to count its answers. A kiosk route's
+// label begins "kiosk ": both handlers have a "/".
+func (m *metrics) count(l *listener, rt Route, next http.Handler) http.Handler {
 	label := rt.Method + " " + rt.Pattern
+	if l != consoleListener {
+		label = l.name + " " + label
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)

@@ -140,6 +140,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusBadRequest, err.Error())
 	case errors.Is(err, actuator.ErrNotFound):
 		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, replica.ErrRejected):
+		// The facility's state machine refused the change (its reason is
+		// in the message): the request was understood, the state says no.
+		writeError(w, http.StatusConflict, err.Error())
 	case errors.Is(err, replica.ErrNoLeader):
 		writeError(w, http.StatusServiceUnavailable, "no quorum: the change cannot be recorded now")
 	case errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil:

@@ -12,82 +12,50 @@ import (
 	"github.com/palisade/palisade/edge/console"
 )
 
-// Role is what a console user may do. A higher role may do everything a
-// lower one may.
-type Role int
-
-// Roles, least to most privileged. Anonymous is nobody logged in.
-const (
-	Anonymous Role = iota
-	Officer
-	Supervisor
-	Admin
-)
-
-var roleNames = [...]string{Anonymous: "anonymous", Officer: "officer", Supervisor: "supervisor", Admin: "admin"}
-
-// ParseRole parses "officer", "supervisor", "admin" or "anonymous".
-func ParseRole(s string) (Role, error) {
-	for r, name := range roleNames {
-		if s == name {
-			return Role(r), nil
-		}
-	}
-	return Anonymous, fmt.Errorf("api: unknown role %q", s)
-}
-
-// String returns the role's name.
-func (r Role) String() string {
-	if r < 0 || int(r) >= len(roleNames) {
-		return fmt.Sprintf("Role(%d)", int(r))
-	}
-	return roleNames[r]
-}
-
-// MarshalText makes a role a JSON string.
-func (r Role) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
-
-// Route is one entry of the routing table.
+// Route is one entry of a routing table.
 type Route struct {
 	Method  string // "GET", "POST"; "" matches every method
 	Pattern string // a net/http ServeMux path pattern, e.g. /v1/alarms/{id}
-	MinRole Role   // the least role allowed; Anonymous lets anyone in
+	Allow   Access // who may call it; New refuses a route without a decision
 
 	handler http.HandlerFunc
 }
 
-// Routes returns a copy of the routing table.
+// Routes returns a copy of the console's routing table.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 
-// table is the one place where routes are declared, each with its access
-// decision. New registers exactly these and nothing else.
+// table is the one place where the console's routes are declared, each with
+// its access decision. New registers exactly these and nothing else on
+// Handler.
 func (s *Server) table() []Route {
 	metrics := promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{ErrorLog: slogErrorLog{s.log}})
 	return []Route{
-		{"POST", "/v1/login", Anonymous, s.login},
-		{"POST", "/v1/logout", Officer, s.logout},
-		{"GET", "/v1/session", Officer, s.session},
-		{"GET", "/v1/sessions", Admin, s.listSessions},
+		{"POST", "/v1/login", anyone, s.login(consoleListener)},
+		{"POST", "/v1/logout", staff(Officer), s.logout},
+		{"GET", "/v1/session", staff(Officer), s.session},
+		{"GET", "/v1/sessions", staff(Admin), s.listSessions},
+		{"POST", "/v1/password", staff(Officer), s.changeOwnPassword},
+		{"POST", "/v1/users/{name}/password", staff(Admin), s.resetPassword},
 
-		{"GET", "/v1/alarms", Officer, s.listAlarms},
-		{"POST", "/v1/alarms", Officer, s.raiseAlarm},
-		{"GET", "/v1/alarms/{id}", Officer, s.getAlarm},
-		{"POST", "/v1/alarms/{id}/ack", Officer, s.ackAlarm},
-		{"POST", "/v1/alarms/{id}/resolve", Officer, s.resolveAlarm},
-		{"GET", "/v1/events", Officer, s.events},
-		{"GET", "/v1/cluster", Officer, s.cluster},
-		{"GET", "/v1/zones", Officer, s.zones},
-		{"POST", "/v1/devices/{id}/actuate", Officer, s.actuate},
-		{"GET", "/v1/actuations/{id}", Officer, s.getActuation},
+		{"GET", "/v1/alarms", staff(Officer), s.listAlarms},
+		{"POST", "/v1/alarms", staff(Officer), s.raiseAlarm},
+		{"GET", "/v1/alarms/{id}", staff(Officer), s.getAlarm},
+		{"POST", "/v1/alarms/{id}/ack", staff(Officer), s.ackAlarm},
+		{"POST", "/v1/alarms/{id}/resolve", staff(Officer), s.resolveAlarm},
+		{"GET", "/v1/events", staff(Officer), s.events},
+		{"GET", "/v1/cluster", staff(Officer), s.cluster},
+		{"GET", "/v1/zones", staff(Officer), s.zones},
+		{"POST", "/v1/devices/{id}/actuate", staff(Officer), s.actuate},
+		{"GET", "/v1/actuations/{id}", staff(Officer), s.getActuation},
 
-		{"GET", "/healthz", Anonymous, s.healthz},
-		{"GET", "/metrics", Anonymous, metrics.ServeHTTP},
+		{"GET", "/healthz", anyone, s.healthz},
+		{"GET", "/metrics", anyone, metrics.ServeHTTP},
 
-		// Anything else under /v1/ is a JSON 404, for users who are logged in.
-		{"", "/v1/", Officer, s.notFound},
+		// Anything else under /v1/ is a JSON 404, for staff who are logged in.
+		{"", "/v1/", staff(Officer), s.notFound},
 		// The console's static files; the console handler allows only GET
 		// and HEAD.
-		{"", "/", Anonymous, console.Handler().ServeHTTP},
+		{"", "/", anyone, console.Handler().ServeHTTP},
 	}
 }
 
@@ -99,20 +67,23 @@ func sessionFrom(ctx context.Context) *session {
 	return sess
 }
 
-// guard enforces the route's access decision: a live session of at least
-// MinRole, and the CSRF token on every request that changes something.
-func (s *Server) guard(rt Route) http.Handler {
-	if rt.MinRole == Anonymous {
+// guard enforces the route's access decision on listener l: a live
+// session created on l whose role the route allows, and the CSRF token on
+// every request that changes something.
+func (s *Server) guard(rt Route, l *listener) http.Handler {
+	if rt.Allow == anyone {
 		return rt.handler
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sess := s.sessions.lookup(sessionID(r), s.now())
+		sess := s.sessions.lookup(sessionID(r, l), l, s.now())
 		if sess == nil {
 			writeError(w, http.StatusUnauthorized, "not logged in, or the session has ended")
 			return
 		}
-		if sess.role < rt.MinRole {
-			writeError(w, http.StatusForbidden, "this needs the "+rt.MinRole.String()+" role")
+		// Only a learner's session reaches the kiosk and only staff's the
+		// console, but the table's decision is checked all the same.
+		if !rt.Allow.Allows(sess.role) {
+			writeError(w, http.StatusForbidden, rt.Allow.needs())
 			return
 		}
 		if !safeMethod(r.Method) {

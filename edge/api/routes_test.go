@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -10,62 +11,215 @@ import (
 	"github.com/palisade/palisade/edge/api"
 )
 
-// TestRouteTable walks every route as every role: anonymous callers get 401
-// and under-privileged ones 403 wherever the table says so, and everyone
-// else gets through.
+var allRoles = []api.Role{api.Anonymous, api.Officer, api.Supervisor, api.Admin, api.Learner}
+
+// side is one of the two handlers, as a test walks it.
+type side struct {
+	name   string
+	base   string
+	cookie string
+	kiosk  bool
+	routes []api.Route
+	// logsIn is who may log in here; everyone else's session comes from
+	// the other handler.
+	logsIn func(api.Role) bool
+}
+
+func sides(h *harness) []side {
+	return []side{
+		{"console", h.ts.URL, "palisade_session", false, h.srv.Routes(),
+			func(r api.Role) bool { return r != api.Learner }},
+		{"kiosk", h.kiosk.URL, "palisade_kiosk", true, h.srv.KioskRoutes(),
+			func(r api.Role) bool { return r == api.Learner }},
+	}
+}
+
+// pathOf is a request path that the route's pattern matches.
+func pathOf(rt api.Route) string {
+	path := strings.NewReplacer("{id}", "a1", "{name}", "olga", "{$}", "").Replace(rt.Pattern)
+	if path != "/" && strings.HasSuffix(path, "/") || path == "/" && rt.Method == "" {
+		path += "nothing" // a catch-all: not a route of its own
+	}
+	return path
+}
+
+// expect is what the table says role gets on rt: "401", "403" or
+// "through". valid is whether the caller's session was made on this
+// handler; one made on the other handler is no session here.
+func expect(rt api.Route, role api.Role, valid bool) string {
+	switch {
+	case rt.Allow.Allows(api.Anonymous): // anyone: no session looked at
+		return "through"
+	case role == api.Anonymous || !valid:
+		return "401"
+	case !rt.Allow.Allows(role):
+		return "403"
+	}
+	return "through"
+}
+
+func checkStatus(t *testing.T, name string, status int, want string) {
+	t.Helper()
+	switch want {
+	case "401", "403":
+		if strconv.Itoa(status) != want {
+			t.Errorf("%s: got %d, want %s", name, status, want)
+		}
+	default:
+		if status == http.StatusUnauthorized || status == http.StatusForbidden || status >= 500 {
+			t.Errorf("%s: got %d, want it let through", name, status)
+		}
+	}
+}
+
+// TestRouteTable walks every route of both handlers as every role. Each
+// role logs in where it may (staff at the console, learners at the kiosk)
+// and presents its session to the route's handler under that handler's
+// cookie: anonymous callers and sessions of the other handler get 401,
+// roles the route does not allow 403, and everyone else gets through.
+// Then a session forged for the role on the route's own handler shows the
+// role decision alone: 403 or through, exactly as the table says.
 func TestRouteTable(t *testing.T) {
 	h := newHarness(t)
-	roles := []api.Role{api.Anonymous, api.Officer, api.Supervisor, api.Admin}
-	routes := h.srv.Routes()
-	if len(routes) == 0 {
-		t.Fatal("no routes")
-	}
-	anonymous := map[string]bool{}
-	for _, rt := range routes {
-		if rt.MinRole < api.Anonymous || rt.MinRole > api.Admin {
-			t.Errorf("%s %s: role %v out of range", rt.Method, rt.Pattern, rt.MinRole)
+	for _, sd := range sides(h) {
+		if len(sd.routes) == 0 {
+			t.Fatalf("%s: no routes", sd.name)
 		}
-		if rt.MinRole == api.Anonymous {
-			anonymous[rt.Method+" "+rt.Pattern] = true
-		}
-		for _, role := range roles {
-			c := h.anonymous(t)
-			if role != api.Anonymous {
-				c = h.login(t, userOf[role])
+		anonymous := map[string]bool{}
+		for _, rt := range sd.routes {
+			if rt.Allow.Allows(api.Anonymous) {
+				anonymous[rt.Method+" "+rt.Pattern] = true
 			}
 			method := rt.Method
 			if method == "" {
 				method = http.MethodGet
 			}
-			path := strings.ReplaceAll(rt.Pattern, "{id}", "a1")
-			status := c.status(method, path)
-			name := method + " " + path + " as " + role.String()
-			switch {
-			case role < rt.MinRole && role == api.Anonymous:
-				if status != http.StatusUnauthorized {
-					t.Errorf("%s: got %d, want 401", name, status)
+			path := pathOf(rt)
+			for _, role := range allRoles {
+				name := sd.name + " " + method + " " + path + " as " + role.String()
+				c := h.browser(t, sd.base)
+				valid := false
+				if role != api.Anonymous {
+					var home *client
+					if role == api.Learner {
+						home = h.loginKiosk(t, userOf[role])
+					} else {
+						home = h.login(t, userOf[role])
+					}
+					homeCookie := map[bool]string{true: "palisade_kiosk", false: "palisade_session"}[role == api.Learner]
+					c = home.presenting(sd.base, sd.cookie, home.sessionID(homeCookie))
+					valid = sd.logsIn(role)
 				}
-			case role < rt.MinRole:
-				if status != http.StatusForbidden {
-					t.Errorf("%s: got %d, want 403", name, status)
+				checkStatus(t, name, c.status(method, path), expect(rt, role, valid))
+
+				if role == api.Anonymous {
+					continue
 				}
-			default:
-				if status == http.StatusUnauthorized || status == http.StatusForbidden || status >= 500 {
-					t.Errorf("%s: got %d, want it let through", name, status)
-				}
+				ck, csrf := h.srv.ForgeSession(role, sd.kiosk)
+				forged := h.browser(t, sd.base).presenting(sd.base, ck.Name, ck.Value)
+				forged.csrf = csrf
+				checkStatus(t, name+" (session forged on "+sd.name+")", forged.status(method, path), expect(rt, role, true))
+			}
+		}
+		// Adding an anonymous route must be a decision made here too.
+		want := map[string]map[string]bool{
+			"console": {"POST /v1/login": true, "GET /healthz": true, "GET /metrics": true, " /": true},
+			"kiosk":   {"POST /k/v1/login": true, "GET /k/healthz": true, "GET /{$}": true, " /": true},
+		}[sd.name]
+		for r := range anonymous {
+			if !want[r] {
+				t.Errorf("%s: route %q is open to anonymous callers", sd.name, r)
+			}
+		}
+		for r := range want {
+			if !anonymous[r] {
+				t.Errorf("%s: route %q should be open to anonymous callers", sd.name, r)
 			}
 		}
 	}
-	// Adding an anonymous route must be a decision made here too.
-	want := map[string]bool{"POST /v1/login": true, "GET /healthz": true, "GET /metrics": true, " /": true}
-	for r := range anonymous {
-		if !want[r] {
-			t.Errorf("route %q is open to anonymous callers", r)
+}
+
+// TestTablesKeepRolesApart: no console route lets a learner in and no
+// kiosk route lets staff in, whatever else changes in the tables.
+func TestTablesKeepRolesApart(t *testing.T) {
+	h := newHarness(t)
+	for _, rt := range h.srv.Routes() {
+		if rt.Allow.Allows(api.Learner) && !rt.Allow.Allows(api.Anonymous) {
+			t.Errorf("console route %s %s lets learners in", rt.Method, rt.Pattern)
 		}
 	}
-	for r := range want {
-		if !anonymous[r] {
-			t.Errorf("route %q should be open to anonymous callers", r)
+	for _, rt := range h.srv.KioskRoutes() {
+		for _, r := range []api.Role{api.Officer, api.Supervisor, api.Admin} {
+			if rt.Allow.Allows(r) && !rt.Allow.Allows(api.Anonymous) {
+				t.Errorf("kiosk route %s %s lets %s in", rt.Method, rt.Pattern, r)
+			}
+		}
+		if !strings.HasPrefix(rt.Pattern, "/k/") && rt.Pattern != "/" && rt.Pattern != "/{$}" {
+			t.Errorf("kiosk route %s %s is outside /k/", rt.Method, rt.Pattern)
+		}
+	}
+}
+
+// TestNewRefusesRouteWithoutDecision: a route added to either table
+// without an access decision stops the server from being built.
+func TestNewRefusesRouteWithoutDecision(t *testing.T) {
+	h := newHarness(t)
+	cfg := api.Config{Node: "n1", Users: users(t), Learners: learners(t), Alarms: h.alarms, Cluster: fakeCluster{}}
+	for _, tc := range []struct {
+		name  string
+		kiosk bool
+		rt    api.Route
+		want  string
+	}{
+		{"console, zero value", false, api.Route{Method: "GET", Pattern: "/v1/new"},
+			`api: console route "GET /v1/new" has no access decision`},
+		{"kiosk, zero value", true, api.Route{Method: "POST", Pattern: "/k/v1/new"},
+			`api: kiosk route "POST /k/v1/new" has no access decision`},
+		{"anonymous but not everyone", false, api.Route{Method: "GET", Pattern: "/v1/new", Allow: api.Access(1)},
+			`api: console route "GET /v1/new" lets anonymous callers in but not officer, supervisor, admin, learner; use anyone`},
+		{"a role that does not exist", true, api.Route{Pattern: "/k/new", Allow: api.Access(1 << 7)},
+			`api: kiosk route "/k/new" access 0x80 names a role that does not exist`},
+	} {
+		srv, err := api.NewWithRoute(cfg, tc.kiosk, tc.rt)
+		if err == nil {
+			srv.Close()
+			t.Errorf("%s: New succeeded", tc.name)
+			continue
+		}
+		if err.Error() != tc.want {
+			t.Errorf("%s: error %q, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestAccess pins the names and decisions the tables are written with.
+func TestAccess(t *testing.T) {
+	for r, want := range map[api.Role]string{api.Anonymous: "anonymous", api.Officer: "officer",
+		api.Supervisor: "supervisor", api.Admin: "admin", api.Learner: "learner"} {
+		got, err := api.ParseRole(want)
+		if err != nil || got != r || r.String() != want {
+			t.Errorf("role %d: ParseRole(%q) = %v, %v; String %q", r, want, got, err, r.String())
+		}
+	}
+	if _, err := api.ParseRole("inmate"); err == nil {
+		t.Error(`ParseRole("inmate") succeeded`)
+	}
+	h := newHarness(t)
+	got := map[string]string{}
+	for _, rt := range append(h.srv.Routes(), h.srv.KioskRoutes()...) {
+		got[rt.Method+" "+rt.Pattern] = rt.Allow.String()
+	}
+	for route, want := range map[string]string{
+		"POST /v1/login":                 "anyone",
+		"GET /v1/alarms":                 "officer, supervisor, admin",
+		"GET /v1/sessions":               "admin",
+		"POST /v1/password":              "officer, supervisor, admin",
+		"POST /v1/users/{name}/password": "admin",
+		"GET /k/v1/session":              "learner",
+		"POST /k/v1/logout":              "learner",
+	} {
+		if got[route] != want {
+			t.Errorf("%s: allows %q, want %q", route, got[route], want)
 		}
 	}
 }
@@ -82,7 +236,7 @@ func (c *client) status(method, path string) int {
 	} else {
 		body = strings.NewReader("")
 	}
-	req, _ := http.NewRequestWithContext(ctx, method, c.h.ts.URL+path, body)
+	req, _ := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	req.Header.Set("Content-Type", "application/json")
 	if c.csrf != "" {
 		req.Header.Set("X-CSRF-Token", c.csrf)

@@ -38,8 +38,9 @@ type Cluster interface {
 	Status() replica.Status
 }
 
-// User is a console account. Role is "officer", "supervisor" or "admin";
-// PasswordHash is a bcrypt hash.
+// User is an account. For Config.Users, Role is "officer", "supervisor" or
+// "admin"; for Config.Learners it is "learner" or empty. PasswordHash is a
+// bcrypt hash.
 type User struct {
 	Name, Role, PasswordHash string
 }
@@ -51,16 +52,22 @@ type Zone struct {
 	Kind string `json:"kind"`
 }
 
-// Config configures a Server. Node, Users, Alarms and Cluster are required.
+// Config configures a Server. Node, Alarms and Cluster are required.
 type Config struct {
 	Node     string // this node's id
-	Facility string // display name shown in the console
-	Users    []User
+	Facility string // display name shown in the console and the kiosk
+	Users    []User // staff: they log in on Handler only
+	// Learners log in on KioskHandler only. A name is either staff or a
+	// learner, never both.
+	Learners []User
 	Zones    []Zone // the facility's zones, for names on the console
 	Alarms   Alarms
 	Cluster  Cluster
 	// Actuators is optional: without it the device routes answer 404.
 	Actuators Actuators
+	// Passwords is optional: without it passwords cannot be changed
+	// through the API (503) and logins check the configured hashes only.
+	Passwords Passwords
 	Gatherer  prometheus.Gatherer // for /metrics; default prometheus.DefaultGatherer
 	// Registerer receives the API's own metrics; nil: not registered.
 	Registerer prometheus.Registerer
@@ -71,19 +78,23 @@ type Config struct {
 	SessionIdle time.Duration // a session unused this long ends; default 1h
 }
 
-// Server serves the API and the console. Build it with New, serve
-// Handler(), and call Close before shutting the http.Server down.
+// Server serves the API and the console on Handler, and the learners'
+// kiosk on KioskHandler. Build it with New, serve the handlers, and call
+// Close before shutting the http.Servers down.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	now      func() time.Time
-	users    map[string]account
-	dummy    []byte // bcrypt hash checked for unknown users, so they cost the same
-	sessions *sessions
-	failures *lockout
-	routes   []Route
-	handler  http.Handler
-	metrics  *metrics
+	cfg         Config
+	log         *slog.Logger
+	now         func() time.Time
+	accounts    map[string]account // staff and learners
+	cost        int                // bcrypt cost of new hashes: that of the configured ones
+	dummy       []byte             // bcrypt hash checked for unknown users, so they cost the same
+	sessions    *sessions
+	failures    *lockout
+	routes      []Route // the console's table
+	kioskRoutes []Route // the kiosk's table
+	handler     http.Handler
+	kiosk       http.Handler
+	metrics     *metrics
 
 	ctx    context.Context // cancelled by Close; ends live streams
 	cancel context.CancelFunc
@@ -92,14 +103,14 @@ type Server struct {
 	wg     sync.WaitGroup // live event streams
 }
 
-type account struct {
-	name string
-	role Role
-	hash []byte
-}
-
 // New checks cfg, fills its defaults and builds the server.
 func New(cfg Config) (*Server, error) {
+	return build(cfg, (*Server).table, (*Server).kioskTable)
+}
+
+// build is New with the tables as parameters, so that a test can show a
+// route without an access decision is refused.
+func build(cfg Config, consoleTable, kioskTable func(*Server) []Route) (*Server, error) {
 	if cfg.Node == "" {
 		return nil, errors.New("api: config: Node is required")
 	}
@@ -122,35 +133,17 @@ func New(cfg Config) (*Server, error) {
 		cfg.SessionIdle = time.Hour
 	}
 	s := &Server{
-		cfg:   cfg,
-		log:   cfg.Logger.With("component", "api", "node", cfg.Node),
-		now:   cfg.Now,
-		users: make(map[string]account, len(cfg.Users)),
+		cfg: cfg,
+		log: cfg.Logger.With("component", "api", "node", cfg.Node),
+		now: cfg.Now,
 	}
-	cost := bcrypt.DefaultCost
-	for i, u := range cfg.Users {
-		if u.Name == "" {
-			return nil, fmt.Errorf("api: config: users[%d]: name is empty", i)
-		}
-		if _, dup := s.users[u.Name]; dup {
-			return nil, fmt.Errorf("api: config: users[%d]: user %q appears twice", i, u.Name)
-		}
-		role, err := ParseRole(u.Role)
-		if err != nil || role == Anonymous {
-			return nil, fmt.Errorf("api: config: users[%d] %q: role %q: want officer, supervisor or admin", i, u.Name, u.Role)
-		}
-		c, err := bcrypt.Cost([]byte(u.PasswordHash))
-		if err != nil {
-			return nil, fmt.Errorf("api: config: users[%d] %q: password hash: %w", i, u.Name, err)
-		}
-		if i == 0 {
-			cost = c
-		}
-		s.users[u.Name] = account{name: u.Name, role: role, hash: []byte(u.PasswordHash)}
+	var err error
+	if s.accounts, s.cost, err = loadAccounts(cfg.Users, cfg.Learners); err != nil {
+		return nil, err
 	}
 	// The dummy hash has the cost of the real ones, so a wrong user name
 	// takes as long to refuse as a wrong password.
-	dummy, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), cost)
+	dummy, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), s.cost)
 	if err != nil {
 		return nil, fmt.Errorf("api: dummy hash: %w", err)
 	}
@@ -160,20 +153,57 @@ func New(cfg Config) (*Server, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 
 	s.metrics = newMetrics(cfg.Registerer)
+	s.routes = consoleTable(s)
+	s.kioskRoutes = kioskTable(s)
+	consoleMux, err := s.mux(consoleListener, s.routes)
+	if err != nil {
+		return nil, err
+	}
+	kioskMux, err := s.mux(kioskListener, s.kioskRoutes)
+	if err != nil {
+		return nil, err
+	}
+	s.handler = securityHeaders(consoleMux)
+	s.kiosk = securityHeaders(kioskHeaders(kioskMux))
+	return s, nil
+}
+
+// mux registers routes, and nothing else, on a new ServeMux for l. It
+// refuses a route without an access decision or a handler.
+func (s *Server) mux(l *listener, routes []Route) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
-	s.routes = s.table()
-	for _, rt := range s.routes {
+	for _, rt := range routes {
 		pattern := rt.Pattern
 		if rt.Method != "" {
 			pattern = rt.Method + " " + pattern
 		}
-		mux.Handle(pattern, s.metrics.count(rt, s.guard(rt)))
+		if msg := rt.Allow.check(); msg != "" {
+			return nil, fmt.Errorf("api: %s route %q %s", l.name, pattern, msg)
+		}
+		if rt.handler == nil {
+			return nil, fmt.Errorf("api: %s route %q has no handler", l.name, pattern)
+		}
+		if err := register(mux, pattern, s.metrics.count(l, rt, s.guard(rt, l))); err != nil {
+			return nil, fmt.Errorf("api: %s route %q: %w", l.name, pattern, err)
+		}
 	}
-	s.handler = securityHeaders(mux)
-	return s, nil
+	return mux, nil
 }
 
-// Handler returns the handler of every route: API and console.
+// register is mux.Handle, with its panic on a bad or conflicting pattern
+// turned into an error.
+func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v", p)
+		}
+	}()
+	mux.Handle(pattern, h)
+	return nil
+}
+
+// Handler returns the handler of every console route: API and console.
+// Serve it to staff only.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Close ends every live event stream and waits for their handlers to
@@ -198,13 +228,19 @@ func (s *Server) track() bool {
 	return true
 }
 
-// securityHeaders sets the headers every response should carry.
+// securityHeaders sets the headers every response of both handlers should
+// carry.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY") // no clickjacking of an acknowledge button
 		h.Set("Referrer-Policy", "no-referrer")
+		if r.TLS != nil {
+			// Only over TLS: a browser ignores it on plain HTTP, and a node
+			// without certificates must stay reachable.
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -10,23 +10,41 @@ import (
 	"time"
 )
 
-const (
-	sessionCookie = "palisade_session"
+// listener is one of the server's two handlers: the staff console or the
+// learners' kiosk. A session belongs to the listener it was created on and
+// is refused on the other, whatever cookie name carries it.
+type listener struct {
+	name   string // "console" or "kiosk", for logs and the session list
+	cookie string // the session cookie's name
+	path   string // the session cookie's path
+	roles  Access // who may log in here
+}
 
+var (
+	consoleListener = &listener{name: "console", cookie: "palisade_session", path: "/", roles: staff(Officer)}
+	// The kiosk's cookie has its own name: cookies do not keep to a port,
+	// so a browser that reached both would otherwise send one for the other.
+	kioskListener = &listener{name: "kiosk", cookie: "palisade_kiosk", path: "/k/", roles: learners}
+)
+
+const (
 	// Five wrong passwords for one user from one terminal lock that pair out
 	// for five minutes. The key is user+address, not the user alone: locking
 	// an account everywhere would let anyone keep an officer off every
 	// console during an incident by typing wrong passwords at one of them.
+	// (It is listener+user+address: see loginKey.) A wrong old password at
+	// POST /v1/password counts as a failed login.
 	loginFailuresBeforeLock = 5
 	loginLockout            = 5 * time.Minute
 )
 
-// session is one logged-in console. Its fields are fixed at login except
-// lastSeen, which only the store touches under its lock.
+// session is one logged-in console or kiosk. Its fields are fixed at login
+// except lastSeen, which only the store touches under its lock.
 type session struct {
 	id, csrf string
 	user     string
 	role     Role
+	listener *listener
 	terminal string
 	created  time.Time
 	expires  time.Time // absolute
@@ -41,10 +59,15 @@ type sessions struct {
 
 	mu   sync.Mutex
 	byID map[string]*session
+	// revoked counts each user's revocations. A login reads it before it
+	// checks the password and creates its session only if it has not
+	// moved: a login that checked the old password while a change was
+	// applied does not outlive the change. One entry per account at most.
+	revoked map[string]uint64
 }
 
 func newSessions(ttl, idle time.Duration) *sessions {
-	return &sessions{ttl: ttl, idle: idle, byID: make(map[string]*session)}
+	return &sessions{ttl: ttl, idle: idle, byID: make(map[string]*session), revoked: make(map[string]uint64)}
 }
 
 // randomToken returns 32 random bytes, base64url-encoded.
@@ -54,15 +77,28 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func (st *sessions) create(user string, role Role, terminal string, now time.Time) *session {
+// generation returns how many times user's sessions have been revoked; see
+// create.
+func (st *sessions) generation(user string) uint64 {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.revoked[user]
+}
+
+// create starts a session for user on l. It returns nil if the user's
+// sessions were revoked since generation returned gen.
+func (st *sessions) create(user string, role Role, l *listener, terminal string, gen uint64, now time.Time) *session {
 	sess := &session{
 		id: randomToken(), csrf: randomToken(),
-		user: user, role: role, terminal: terminal,
+		user: user, role: role, listener: l, terminal: terminal,
 		created: now, expires: now.Add(st.ttl), lastSeen: now,
 		done: make(chan struct{}),
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if st.revoked[user] != gen {
+		return nil
+	}
 	for id, old := range st.byID {
 		if !st.liveLocked(old, now) {
 			st.removeLocked(id)
@@ -72,15 +108,16 @@ func (st *sessions) create(user string, role Role, terminal string, now time.Tim
 	return sess
 }
 
-// lookup returns the live session with the id and marks it used, or nil.
-func (st *sessions) lookup(id string, now time.Time) *session {
+// lookup returns the live session with the id, created on l, and marks it
+// used; or nil. A session of the other listener is left as it is.
+func (st *sessions) lookup(id string, l *listener, now time.Time) *session {
 	if id == "" {
 		return nil
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	sess := st.byID[id]
-	if sess == nil {
+	if sess == nil || sess.listener != l {
 		return nil
 	}
 	if !st.liveLocked(sess, now) {
@@ -111,6 +148,21 @@ func (st *sessions) remove(id string) {
 	st.removeLocked(id)
 }
 
+// revokeUser ends every session of user and returns how many there were.
+func (st *sessions) revokeUser(user string) int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.revoked[user]++
+	n := 0
+	for id, sess := range st.byID {
+		if sess.user == user {
+			st.removeLocked(id)
+			n++
+		}
+	}
+	return n
+}
+
 func (st *sessions) liveLocked(sess *session, now time.Time) bool {
 	return now.Before(sess.expires) && now.Sub(sess.lastSeen) < st.idle
 }
@@ -126,6 +178,7 @@ func (st *sessions) removeLocked(id string) {
 type sessionInfo struct {
 	User      string    `json:"user"`
 	Role      Role      `json:"role"`
+	Listener  string    `json:"listener"` // "console" or "kiosk"
 	Terminal  string    `json:"terminal"`
 	CreatedAt time.Time `json:"created_at"`
 	LastSeen  time.Time `json:"last_seen"`
@@ -138,15 +191,16 @@ func (st *sessions) list(now time.Time) []sessionInfo {
 	out := []sessionInfo{}
 	for _, s := range st.byID {
 		if st.liveLocked(s, now) {
-			out = append(out, sessionInfo{s.user, s.role, s.terminal, s.created, s.lastSeen, s.expires})
+			out = append(out, sessionInfo{s.user, s.role, s.listener.name, s.terminal, s.created, s.lastSeen, s.expires})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	return out
 }
 
-func sessionID(r *http.Request) string {
-	c, err := r.Cookie(sessionCookie)
+// sessionID returns the session id in l's cookie, or "".
+func sessionID(r *http.Request, l *listener) string {
+	c, err := r.Cookie(l.cookie)
 	if err != nil {
 		return ""
 	}
@@ -227,11 +281,12 @@ func (l *lockout) reset(key string) {
 	delete(l.entries, key)
 }
 
-// loginKey is the lockout key: the user name and the caller's address.
-func loginKey(user string, r *http.Request) string {
+// loginKey is the lockout key: the listener, the user name and the
+// caller's address. Guesses at a kiosk never lock a name out of the console.
+func loginKey(l *listener, user string, r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	return user + "\x00" + host
+	return l.name + "\x00" + user + "\x00" + host
 }

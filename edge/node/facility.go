@@ -23,9 +23,12 @@ type FacilityOptions struct {
 	Logger    func(nodeID string) *slog.Logger
 	// CA, when set, issues each node a node certificate and the cluster
 	// port speaks only mutual TLS (the demo makes its own CA at start).
-	CA            *pki.CA
+	CA *pki.CA
+	// With a CA the consoles and kiosk listeners are HTTPS too, with
+	// console and kiosk certificates for 127.0.0.1 and localhost.
 	CertValidity  time.Duration // of the node certificates it issues; default 90 days
 	AuditInterval time.Duration // between signed audit checkpoints; default one minute
+	NoAudit       bool          // benchmarks only: see Options.NoAudit
 }
 
 // StartFacility starts every node of f in this process, each with its own
@@ -35,6 +38,7 @@ type FacilityOptions struct {
 func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err error) {
 	cluster := make([]net.Listener, len(f.Nodes))
 	consoles := make([]net.Listener, len(f.Nodes))
+	kiosks := make([]net.Listener, len(f.Nodes))
 	var nodes []*Node
 	defer func() {
 		if err == nil {
@@ -45,7 +49,7 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 		}
 		for i := range f.Nodes {
 			if i >= len(nodes) { // not handed to a node: close here
-				for _, l := range []net.Listener{cluster[i], consoles[i]} {
+				for _, l := range []net.Listener{cluster[i], consoles[i], kiosks[i]} {
 					if l != nil {
 						l.Close()
 					}
@@ -55,9 +59,17 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 	}()
 	var peers []replica.Peer
 	for i, nd := range f.Nodes {
-		ca, ha := nd.RaftAddr, nd.HTTPAddr
+		ca, ha, ka := nd.RaftAddr, nd.HTTPAddr, nd.KioskAddr
 		if o.FreePorts {
 			ca, ha = "127.0.0.1:0", "127.0.0.1:0"
+			if ka != "" {
+				ka = "127.0.0.1:0"
+			}
+		}
+		if ka != "" {
+			if kiosks[i], err = net.Listen("tcp", ka); err != nil {
+				return nil, fmt.Errorf("node %s kiosk port %s: %w (is another facility running here? try free ports)", nd.ID, ka, err)
+			}
 		}
 		if cluster[i], err = net.Listen("tcp", ca); err != nil {
 			return nil, fmt.Errorf("node %s cluster port %s: %w (is another facility running here? try free ports)", nd.ID, ca, err)
@@ -75,6 +87,7 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 		var tune func(*replica.Config)
 		var certs func() []*x509.Certificate
 		var nodeCert func() (*tls.Certificate, error)
+		var consoleTLS, kioskTLS *tls.Config
 		if o.CA != nil {
 			validity := o.CertValidity
 			if validity <= 0 {
@@ -87,12 +100,25 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 			tune = func(c *replica.Config) {
 				c.ServerTLS, c.ClientTLS = pki.NodeTLS(cert, o.CA.Pool())
 			}
-			certs = func() []*x509.Certificate { return []*x509.Certificate{cert.Leaf, o.CA.Cert} }
 			nodeCert = func() (*tls.Certificate, error) { return &cert, nil }
+			web := []string{"127.0.0.1", "localhost"}
+			console, err := o.CA.Issue(pki.RoleConsole, nd.ID+"-console", web, time.Now(), validity)
+			if err != nil {
+				return nil, err
+			}
+			kiosk, err := o.CA.Issue(pki.RoleKiosk, nd.ID+"-kiosk", web, time.Now(), validity)
+			if err != nil {
+				return nil, err
+			}
+			consoleTLS = pki.WebServerConfig(func() (*tls.Certificate, error) { return &console, nil })
+			kioskTLS = pki.WebServerConfig(func() (*tls.Certificate, error) { return &kiosk, nil })
+			leaves := []*x509.Certificate{cert.Leaf, console.Leaf, kiosk.Leaf, o.CA.Cert}
+			certs = func() []*x509.Certificate { return leaves }
 		}
 		n, err := Start(Options{
 			Facility: f, NodeID: nd.ID, DataDir: filepath.Join(o.DataDir, nd.ID),
-			ClusterListener: cluster[i], HTTPListener: consoles[i], Peers: peers,
+			ClusterListener: cluster[i], HTTPListener: consoles[i], KioskListener: kiosks[i], Peers: peers,
+			ConsoleTLS: consoleTLS, KioskTLS: kioskTLS, NoAudit: o.NoAudit,
 			Simulate: o.Simulate, Logger: log, Tune: tune, Certs: certs,
 			NodeCert: nodeCert, AuditInterval: o.AuditInterval,
 		})

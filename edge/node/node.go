@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/palisade/palisade/edge/accounts"
 	"github.com/palisade/palisade/edge/actuator"
 	"github.com/palisade/palisade/edge/alarm"
 	"github.com/palisade/palisade/edge/api"
@@ -37,6 +38,11 @@ type Options struct {
 	// Listeners override the facility file's addresses (tests use :0).
 	ClusterListener net.Listener
 	HTTPListener    net.Listener
+	KioskListener   net.Listener // nil: the facility file's kiosk_addr, if any
+
+	// ConsoleTLS and KioskTLS make the console and the kiosk listener
+	// HTTPS (pki.WebServerConfig). Nil: plain HTTP, for tests only.
+	ConsoleTLS, KioskTLS *tls.Config
 	// Peers override the facility's node addresses for bootstrapping.
 	Peers []replica.Peer
 
@@ -54,8 +60,11 @@ type Options struct {
 	// tree is kept but not signed (a node without TLS).
 	NodeCert      func() (*tls.Certificate, error)
 	AuditInterval time.Duration // between checkpoints; default one minute
-	Logger        *slog.Logger
-	Now           func() time.Time
+	// NoAudit leaves the audit tree out. Only the benchmark that measures
+	// what the tree costs sets it; nothing a facility runs can.
+	NoAudit bool
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // Node is a running facility node.
@@ -68,7 +77,11 @@ type Node struct {
 	exec    *actuator.Executor
 	http    *http.Server
 	httpLn  net.Listener
+	kiosk   *http.Server
+	kioskLn net.Listener
 	reg     *prometheus.Registry
+
+	apiMu sync.Mutex // guards API for the replica's observer
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -126,15 +139,27 @@ func Start(opts Options) (_ *Node, err error) {
 		"alarm":   alarm.Applier{CoalesceWindow: time.Duration(f.Alarms.CoalesceWindow)},
 		"event":   eventlog.Applier{},
 		"actuate": actuator.Applier{},
+		"user":    accounts.Applier{Known: func(name string) bool { _, ok := f.User(name); return ok }},
 	}
 	n.exec = actuator.NewExecutor(opts.NodeID, outputs(f, opts.NodeID, opts.Simulate), n.log)
 	observe := func(as []replica.Applied) {
 		n.Alarms.Observe(as)
 		n.exec.Observe(as)
+		// A password changed on any console ends that user's sessions
+		// on every console.
+		for _, user := range accounts.Changed(as) {
+			if api := n.apiServer(); api != nil {
+				api.RevokeUser(user)
+			}
+		}
 	}
 	// Every committed command becomes a leaf of the audit tree, in the
 	// transaction that applies it.
-	n.Replica, err = replica.Open(rc, audit.Recorder{Next: router, Origin: f.ID}, observe)
+	var app replica.Applier = audit.Recorder{Next: router, Origin: f.ID}
+	if opts.NoAudit {
+		app = router
+	}
+	n.Replica, err = replica.Open(rc, app, observe)
 	if err != nil {
 		return nil, err
 	}
@@ -150,21 +175,28 @@ func Start(opts Options) (_ *Node, err error) {
 	f.WalkZones(func(_ string, z *facility.Zone) {
 		zones = append(zones, api.Zone{ID: z.ID, Name: z.Name, Kind: string(z.Kind)})
 	})
-	n.API, err = api.New(api.Config{
+	server, err := api.New(api.Config{
 		Node: opts.NodeID, Facility: f.Name, Users: users, Zones: zones, Alarms: n.Alarms, Cluster: n.Replica,
 		Actuators: actuators{f: f, rep: n.Replica},
+		Passwords: accounts.Store{Replica: n.Replica, Node: opts.NodeID},
 		Gatherer:  n.reg, Registerer: n.reg, Logger: n.log, Now: opts.Now,
 	})
 	if err != nil {
 		return nil, err
 	}
-	n.httpLn = opts.HTTPListener
-	if n.httpLn == nil {
-		if n.httpLn, err = net.Listen("tcp", me.HTTPAddr); err != nil {
-			return nil, fmt.Errorf("node %s: console listener %s: %w", opts.NodeID, me.HTTPAddr, err)
-		}
+	n.apiMu.Lock()
+	n.API = server
+	n.apiMu.Unlock()
+	if n.httpLn, err = listen(opts.HTTPListener, me.HTTPAddr, opts.ConsoleTLS); err != nil {
+		return nil, fmt.Errorf("node %s: console listener %s: %w", opts.NodeID, me.HTTPAddr, err)
 	}
-	n.http = &http.Server{Handler: n.API.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	n.http = newHTTPServer(n.API.Handler(), n.log)
+	if opts.KioskListener != nil || me.KioskAddr != "" {
+		if n.kioskLn, err = listen(opts.KioskListener, me.KioskAddr, opts.KioskTLS); err != nil {
+			return nil, fmt.Errorf("node %s: kiosk listener %s: %w", opts.NodeID, me.KioskAddr, err)
+		}
+		n.kiosk = newHTTPServer(n.API.KioskHandler(), n.log.With("listener", "kiosk"))
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
@@ -192,12 +224,71 @@ func Start(opts Options) (_ *Node, err error) {
 		n.wg.Add(1)
 		go func() { defer n.wg.Done(); n.watchCertificates(ctx, opts.Certs) }()
 	}
+	if n.kiosk != nil {
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			if err := n.kiosk.Serve(n.kioskLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				n.log.Error("kiosk server", "err", err)
+			}
+		}()
+	}
 	n.log.Info("node started", "cluster", n.Replica.Addr(), "console", n.URL())
 	return n, nil
 }
 
+// apiServer is n.API for the observer, which raft may call before Start
+// has built the API (on log replay).
+func (n *Node) apiServer() *api.Server {
+	n.apiMu.Lock()
+	defer n.apiMu.Unlock()
+	return n.API
+}
+
+// listen returns ln, or a new listener on addr, wrapped in TLS when cfg is set.
+func listen(ln net.Listener, addr string, cfg *tls.Config) (net.Listener, error) {
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", addr); err != nil {
+			return nil, err
+		}
+	}
+	if cfg != nil {
+		ln = tls.NewListener(ln, cfg)
+	}
+	return ln, nil
+}
+
+// newHTTPServer bounds what one client can hold: slow or endless headers,
+// huge headers, idle connections. Failed TLS handshakes and malformed
+// requests are logged by net/http through the error log.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
 // URL is the console's address.
-func (n *Node) URL() string { return "http://" + n.httpLn.Addr().String() + "/" }
+func (n *Node) URL() string { return n.scheme(n.opts.ConsoleTLS) + n.httpLn.Addr().String() + "/" }
+
+// KioskURL is the kiosk listener's address, or "" without one.
+func (n *Node) KioskURL() string {
+	if n.kioskLn == nil {
+		return ""
+	}
+	return n.scheme(n.opts.KioskTLS) + n.kioskLn.Addr().String() + "/"
+}
+
+func (n *Node) scheme(cfg *tls.Config) string {
+	if cfg != nil {
+		return "https://"
+	}
+	return "http://"
+}
 
 // Close stops the node. Order: devices and rules first (they raise alarms),
 // then the console (its streams read the alarm bus), then the replica (the
@@ -211,10 +302,19 @@ func (n *Node) Close() error {
 		if n.API != nil {
 			n.API.Close()
 		}
-		if n.http != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			errs = append(errs, n.http.Shutdown(ctx))
-			cancel()
+		for _, srv := range []*http.Server{n.http, n.kiosk} {
+			if srv != nil {
+				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+				errs = append(errs, srv.Shutdown(ctx))
+				cancel()
+			}
+		}
+		// Shutdown closes only listeners it served; Start may have
+		// failed before serving.
+		for _, ln := range []net.Listener{n.httpLn, n.kioskLn} {
+			if ln != nil {
+				_ = ln.Close()
+			}
 		}
 		n.wg.Wait()
 		if n.Replica != nil {

@@ -2,11 +2,13 @@ package node_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,8 +22,17 @@ import (
 	"github.com/palisade/palisade/sync/replica/replicatest"
 )
 
+// testCA is the facility CA of these tests' facilities.
+var testCA = sync.OnceValue(func() *pki.CA {
+	ca, err := pki.NewCA("northfield", time.Now())
+	if err != nil {
+		panic(err)
+	}
+	return ca
+})
+
 // startFacility starts the example facility's three nodes on free loopback
-// ports, as the demo does.
+// ports, as the demo does: mutual TLS between nodes, HTTPS consoles.
 func startFacility(t *testing.T, simulate bool) []*node.Node {
 	t.Helper()
 	f, err := facility.Parse("facility.yaml", examples.Facility)
@@ -29,7 +40,7 @@ func startFacility(t *testing.T, simulate bool) []*node.Node {
 		t.Fatal(err)
 	}
 	nodes, err := node.StartFacility(f, node.FacilityOptions{
-		DataDir: t.TempDir(), FreePorts: true, Simulate: simulate,
+		DataDir: t.TempDir(), FreePorts: true, Simulate: simulate, CA: testCA(),
 		Logger: func(string) *slog.Logger { return replicatest.Logger(t) },
 	})
 	if err != nil {
@@ -43,7 +54,7 @@ func startFacility(t *testing.T, simulate bool) []*node.Node {
 
 func login(t *testing.T, ctx context.Context, n *node.Node, user string) *apiclient.Client {
 	t.Helper()
-	c, err := apiclient.Login(ctx, n.URL(), user, "demo-"+user)
+	c, err := apiclient.Login(ctx, n.URL(), user, "demo-"+user, apiclient.WithRoots(testCA().Pool()))
 	if err != nil {
 		t.Fatalf("login %s on %s: %v", user, n.URL(), err)
 	}
@@ -171,7 +182,7 @@ func TestMetricsForTheOperator(t *testing.T) {
 	nodes := startFacility(t, false)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if _, err := apiclient.Login(ctx, nodes[0].URL(), "officer", "wrong"); err == nil {
+	if _, err := apiclient.Login(ctx, nodes[0].URL(), "officer", "wrong", apiclient.WithRoots(testCA().Pool())); err == nil {
 		t.Fatal("wrong password accepted")
 	}
 	c := login(t, ctx, nodes[0], "officer")
@@ -188,7 +199,7 @@ func TestMetricsForTheOperator(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	resp, err := http.Get(nodes[0].URL() + "metrics")
+	resp, err := httpsClient().Get(nodes[0].URL() + "metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +242,10 @@ func TestCertificateCloseToExpiryRaisesAnAlarm(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	c := login(t, ctx, nodes[0], "officer")
+	c, err := apiclient.Login(ctx, nodes[0].URL(), "officer", "demo-officer", apiclient.WithRoots(ca.Pool()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for {
 		list, err := c.Alarms(ctx, true)
 		found := map[string]bool{}
@@ -248,4 +262,9 @@ func TestCertificateCloseToExpiryRaisesAnAlarm(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// httpsClient trusts the tests' facility CA.
+func httpsClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: testCA().Pool()}}}
 }

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -31,10 +33,24 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("api: %d: %s", e.Status, e.Message) }
 
-// Login opens a session on the node at base (e.g. "http://127.0.0.1:8081").
-func Login(ctx context.Context, base, user, password string) (*Client, error) {
+// Option adjusts a Client.
+type Option func(*http.Client)
+
+// WithRoots trusts the certificates of these roots (the facility CA) for
+// an https:// base.
+func WithRoots(roots *x509.CertPool) Option {
+	return func(hc *http.Client) {
+		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
+	}
+}
+
+// Login opens a session on the node at base (e.g. "https://127.0.0.1:8081").
+func Login(ctx context.Context, base, user, password string, opts ...Option) (*Client, error) {
 	jar, _ := cookiejar.New(nil)
 	c := &Client{base: strings.TrimRight(base, "/"), hc: &http.Client{Jar: jar}}
+	for _, o := range opts {
+		o(c.hc)
+	}
 	var out struct {
 		CSRF string `json:"csrf_token"`
 	}
@@ -180,4 +196,20 @@ func (c *Client) Actuation(ctx context.Context, id string) (actuator.Actuation, 
 	var a actuator.Actuation
 	err := c.do(ctx, http.MethodGet, "/v1/actuations/"+id, nil, &a)
 	return a, err
+}
+
+// ChangePassword changes the logged-in user's password. Every session of
+// the user ends, this one included: log in again with the new password.
+func (c *Client) ChangePassword(ctx context.Context, old, new string) error {
+	return c.do(ctx, http.MethodPost, "/v1/password", map[string]string{"old": old, "new": new}, nil)
+}
+
+// Session returns who this session is logged in as; an *Error with status
+// 401 once the session has ended.
+func (c *Client) Session(ctx context.Context) (user string, err error) {
+	var out struct {
+		User string `json:"user"`
+	}
+	err = c.do(ctx, http.MethodGet, "/v1/session", nil, &out)
+	return out.User, err
 }
