@@ -98,7 +98,7 @@ func startReplicaCluster(ctx context.Context, dir string, n int, tr trust, log *
 		}
 		var app replica.Applier = &counter{}
 		if tr.audited {
-			app = audit.Recorder{Next: app, Origin: "bench"}
+			app = &audit.Recorder{Next: app, Origin: "bench"}
 		}
 		r, err := replica.Open(cfg, app, nil)
 		if err != nil {

@@ -155,7 +155,7 @@ func Start(opts Options) (_ *Node, err error) {
 	}
 	// Every committed command becomes a leaf of the audit tree, in the
 	// transaction that applies it.
-	var app replica.Applier = audit.Recorder{Next: router, Origin: f.ID}
+	var app replica.Applier = &audit.Recorder{Next: router, Origin: f.ID}
 	if opts.NoAudit {
 		app = router
 	}

@@ -26,13 +26,32 @@ var ErrStale = errors.New("audit: a checkpoint at least as large is already reco
 // Recorder is a replica.Applier that puts every command it applies into the
 // tree, after Next has applied (or refused) it, in the same transaction: the
 // tree and the state cannot disagree. It applies audit.checkpoint itself.
+//
+// Use it by pointer: it keeps the tree's buckets open for the rest of the
+// transaction it last saw (raft applies a batch of commands in one).
 type Recorder struct {
 	Next   replica.Applier
 	Origin string // the facility's id; checkpoints of another origin are refused
+
+	tx *bolt.Tx // the transaction st belongs to (FSM goroutine only)
+	st store
+}
+
+// store returns the tree's buckets in tx, opened once per transaction.
+func (r *Recorder) store(tx *bolt.Tx) (store, error) {
+	if tx == r.tx {
+		return r.st, nil
+	}
+	s, _, err := openStore(tx)
+	if err != nil {
+		return s, err
+	}
+	r.tx, r.st = tx, s
+	return s, nil
 }
 
 // Apply implements replica.Applier.
-func (r Recorder) Apply(tx *bolt.Tx, e replica.Entry, c *command.Command) ([]byte, error) {
+func (r *Recorder) Apply(tx *bolt.Tx, e replica.Entry, c *command.Command) ([]byte, error) {
 	if c.Kind == KindCheckpoint {
 		return nil, r.checkpoint(tx, c)
 	}
@@ -41,7 +60,7 @@ func (r Recorder) Apply(tx *bolt.Tx, e replica.Entry, c *command.Command) ([]byt
 	if err != nil {
 		rec.Refused = err.Error()
 	}
-	s, _, serr := openStore(tx)
+	s, serr := r.store(tx)
 	if serr == nil {
 		_, serr = s.appendLeaf(AppendRecord(nil, rec))
 	}
@@ -56,7 +75,7 @@ func (r Recorder) Apply(tx *bolt.Tx, e replica.Entry, c *command.Command) ([]byt
 
 // checkpoint validates a signed checkpoint against this node's own tree —
 // every node computes the same root at that size — and records it.
-func (r Recorder) checkpoint(tx *bolt.Tx, c *command.Command) error {
+func (r *Recorder) checkpoint(tx *bolt.Tx, c *command.Command) error {
 	cp, err := ParseSigned(c.Body)
 	if err != nil {
 		return err
@@ -67,7 +86,7 @@ func (r Recorder) checkpoint(tx *bolt.Tx, c *command.Command) error {
 	if _, err := cp.VerifySignature(); err != nil {
 		return err
 	}
-	s, _, err := openStore(tx)
+	s, err := r.store(tx)
 	if err != nil {
 		return err
 	}

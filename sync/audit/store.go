@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -16,17 +17,26 @@ var ErrCorrupt = errors.New("audit: stored tree is damaged")
 // The tree lives in the replicated state file, so it is in every snapshot
 // and rebuilt with the state:
 //
-//	_audit/size          → uint64, the number of leaves
-//	_audit/rec/  i(8)    → the leaf data (an encoded Record)
-//	_audit/hash/ l(1)j(8)→ hash of the perfect subtree at level l, index j
-//	_audit/cp/   k(8)    → the k-th signed checkpoint
+//	_audit/rec/  i(8) → leaf hash (32) ‖ leaf data (an encoded Record)
+//	_audit/hash/ p(8) → hash of a perfect subtree of at least 16 leaves,
+//	                    keyed by its post-order position among those
+//	_audit/cp/   k(8) → the k-th signed checkpoint
+//
+// The number of leaves is the last record's index + 1. Subtrees below
+// tileLevel are not stored: they are recomputed from at most 16 leaf
+// hashes, read in one cursor pass. So an append costs one Put, plus one
+// every 16 leaves; records and hashes are written in increasing key order,
+// so both buckets only grow at their end and are packed full
+// (FillPercent 1).
 var (
 	bucketAudit = []byte("_audit")
 	bucketRec   = []byte("rec")
 	bucketHash  = []byte("hash")
 	bucketCP    = []byte("cp")
-	keySize     = []byte("size")
 )
+
+// tileLevel is the lowest level of stored subtrees: 2^4 = 16 leaves.
+const tileLevel = 4
 
 // store is the tree inside one bbolt transaction.
 type store struct {
@@ -58,24 +68,45 @@ func openStore(tx *bolt.Tx) (s store, ok bool, err error) {
 			return s, false, err
 		}
 	}
+	s.rec.FillPercent, s.hash.FillPercent = 1, 1
 	return s, true, nil
 }
 
 func u64(i uint64) []byte { return binary.BigEndian.AppendUint64(nil, i) }
 
+// hashKey is the post-order position of the stored subtree at level l ≥
+// tileLevel, index j, among stored subtrees: in the tree whose leaves are
+// the 16-leaf tiles, node (L = l − tileLevel, j) is completed by tile
+// m = (j+1)·2^L − 1, after the 2m − popcount(m) nodes the first m tiles
+// created, as the L-th node of that tile's completion. Appends therefore
+// create stored subtrees in increasing key order.
 func hashKey(level uint8, index uint64) []byte {
-	return binary.BigEndian.AppendUint64([]byte{level}, index)
+	L := level - tileLevel
+	m := (index+1)<<L - 1
+	return u64(2*m - uint64(bits.OnesCount64(m)) + uint64(L))
 }
 
 func (s store) size() uint64 {
-	v := s.top.Get(keySize)
-	if len(v) != 8 {
+	k, _ := s.rec.Cursor().Last()
+	if len(k) != 8 {
 		return 0
 	}
-	return binary.BigEndian.Uint64(v)
+	return binary.BigEndian.Uint64(k) + 1
 }
 
+// node gives leaf hashes and stored subtrees; levels between, ok=false
+// (rangeHash computes them from the leaves).
 func (s store) node(level uint8, index uint64) (Hash, bool, error) {
+	switch {
+	case level == 0:
+		v := s.rec.Get(u64(index))
+		if len(v) < len(Hash{}) {
+			return Hash{}, false, fmt.Errorf("%w: record %d is missing", ErrCorrupt, index)
+		}
+		return Hash(v[:len(Hash{})]), true, nil
+	case level < tileLevel:
+		return Hash{}, false, nil
+	}
 	v := s.hash.Get(hashKey(level, index))
 	if len(v) != len(Hash{}) {
 		return Hash{}, false, fmt.Errorf("%w: hash at level %d index %d is missing", ErrCorrupt, level, index)
@@ -83,31 +114,47 @@ func (s store) node(level uint8, index uint64) (Hash, bool, error) {
 	return Hash(v), true, nil
 }
 
-// appendLeaf adds data as the next leaf and stores every perfect subtree it
-// completes: one hash per leaf plus one per level it closes (two puts per
-// leaf on average).
+// appendLeaf adds data as the next leaf. Every 16th leaf completes a tile:
+// its hash is computed from the tile's leaf hashes and stored, and with it
+// every larger subtree the tile completes.
 func (s store) appendLeaf(data []byte) (uint64, error) {
 	i := s.size()
-	if err := s.rec.Put(u64(i), data); err != nil {
-		return 0, err
-	}
-	// bbolt keeps the value slices until the transaction commits: every
-	// Put gets its own copy.
 	h := LeafHash(data)
-	if err := s.hash.Put(hashKey(0, i), bytes.Clone(h[:])); err != nil {
+	v := make([]byte, 0, len(h)+len(data)) // bbolt keeps v until commit
+	v = append(append(v, h[:]...), data...)
+	if err := s.rec.Put(u64(i), v); err != nil {
 		return 0, err
 	}
-	for level, j := uint8(0), i; j&1 == 1; level, j = level+1, j>>1 {
+	const tile = 1 << tileLevel
+	if (i+1)%tile != 0 {
+		return i, nil
+	}
+	var leaves [tile]Hash
+	c := s.rec.Cursor()
+	k, lv := c.Seek(u64(i + 1 - tile))
+	for n := range tile {
+		if len(k) != 8 || binary.BigEndian.Uint64(k) != i+1-tile+uint64(n) || len(lv) < len(Hash{}) {
+			return 0, fmt.Errorf("%w: record %d is missing", ErrCorrupt, i+1-tile+uint64(n))
+		}
+		leaves[n] = Hash(lv[:len(Hash{})])
+		k, lv = c.Next()
+	}
+	h = Root(leaves[:])
+	level, j := uint8(tileLevel), i>>tileLevel
+	for {
+		if err := s.hash.Put(hashKey(level, j), bytes.Clone(h[:])); err != nil {
+			return 0, err
+		}
+		if j&1 == 0 {
+			return i, nil
+		}
 		left, _, err := s.node(level, j-1)
 		if err != nil {
 			return 0, err
 		}
 		h = NodeHash(left, h)
-		if err := s.hash.Put(hashKey(level+1, j>>1), bytes.Clone(h[:])); err != nil {
-			return 0, err
-		}
+		level, j = level+1, j>>1
 	}
-	return i, s.top.Put(keySize, u64(i+1))
 }
 
 // rootAt is the root of the tree of its first n leaves, from O(log n)
@@ -125,10 +172,10 @@ func (s store) leaf(i uint64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: leaf %d of a tree of %d", ErrRange, i, s.size())
 	}
 	v := s.rec.Get(u64(i))
-	if v == nil {
+	if len(v) < len(Hash{}) {
 		return nil, fmt.Errorf("%w: record %d is missing", ErrCorrupt, i)
 	}
-	return v, nil
+	return v[len(Hash{}):], nil
 }
 
 // latest returns the newest checkpoint and how many there are.

@@ -1,7 +1,9 @@
 package audit
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"path/filepath"
 	"testing"
 
@@ -25,7 +27,7 @@ func openTemp(t *testing.T) *bolt.DB {
 func TestStoredTreeMatchesTheReference(t *testing.T) {
 	db := openTemp(t)
 	var leaves []Hash
-	const max = 130
+	const max = 300
 	for i := range max {
 		data := fmt.Appendf(nil, "record %d", i)
 		leaves = append(leaves, LeafHash(data))
@@ -74,6 +76,14 @@ func TestStoredTreeMatchesTheReference(t *testing.T) {
 					t.Fatalf("consistency %d→%d: %v", m, n, err)
 				}
 			}
+		}
+		// Stored subtrees are the tiles of 16 leaves and above, keyed by
+		// dense post-order positions: appends only ever wrote at the end
+		// of the bucket.
+		k, _ := s.hash.Cursor().Last()
+		tiles := max >> tileLevel
+		if want := uint64(2*tiles - bits.OnesCount64(uint64(tiles))); s.hash.Stats().KeyN != int(want) || binary.BigEndian.Uint64(k) != want-1 {
+			t.Errorf("hash keys: %d, last %x; want %d dense", s.hash.Stats().KeyN, k, want)
 		}
 		if _, err := s.rootAt(max + 1); err == nil {
 			t.Error("root beyond the size: no error")
