@@ -29,6 +29,7 @@ type alarmPathRow struct {
 	Commit     latency // until RaiseLocal returned: committed and applied on the leader
 	Lat        latency // until the SSE event arrived on the other follower's console
 	Samples    int
+	Outboxed   int // probes not committed within the alarm core's window: kept in the outbox (counted, not timed)
 }
 
 // runAlarmPath measures observation in → committed → SSE event out on the
@@ -140,8 +141,16 @@ func measureAlarmPath(ctx context.Context, leader, raiser *node.Node, events <-c
 		al, err := raiser.Alarms.RaiseLocal(ctx, alarm.Raise{
 			Key: key, Kind: "bench.alarm", Priority: 2, Device: "bench", Message: "alarm path probe",
 		})
-		if err != nil || al.NotReplicated {
-			return row, fmt.Errorf("probe %d: not committed: %v", i, err)
+		if err != nil {
+			return row, fmt.Errorf("probe %d: %w", i, err)
+		}
+		if al.NotReplicated {
+			// The alarm core gave up waiting (an election, or a stall
+			// longer than its window) and kept the alarm in the outbox:
+			// the officer sees it at once, marked not yet replicated.
+			// That is the degraded path, not the one measured here.
+			row.Outboxed++
+			continue
 		}
 		commit = append(commit, time.Since(start))
 		if err := waitEvent(ctx, events, al.ID); err != nil {
@@ -240,13 +249,13 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 func printAlarmPath(w io.Writer, o Options, rows []alarmPathRow) {
 	fmt.Fprintf(w, "\nAlarm path: device alarm on a follower → outbox → quorum commit → apply → SSE on another follower's console\n")
 	tw := newTable(w)
-	fmt.Fprintln(tw, "facility\tload\tbackground events/s achieved\tsamples\tcommitted p50\tcommitted p99\tSSE p50\tSSE p99\tSSE max\ttarget SSE p99 ≤ 50 ms\t")
+	fmt.Fprintln(tw, "facility\tload\tbackground events/s achieved\tsamples\toutboxed\tcommitted p50\tcommitted p99\tSSE p50\tSSE p99\tSSE max\ttarget SSE p99 ≤ 50 ms\t")
 	for _, r := range rows {
 		target := "—"
 		if r.Rate == o.BackgroundRate {
 			target = verdict(r.Lat.P99 <= 50*time.Millisecond) + " (" + ms(r.Lat.P99) + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Config, r.Name, r.Background, r.Samples,
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Config, r.Name, r.Background, r.Samples, r.Outboxed,
 			ms(r.Commit.P50), ms(r.Commit.P99), ms(r.Lat.P50), ms(r.Lat.P99), ms(r.Lat.Max), target)
 	}
 	tw.Flush()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync/atomic"
@@ -77,7 +78,9 @@ func runThroughput(ctx context.Context, root string, o Options) ([]throughputRou
 		// rerun repeats a measurement that an election disturbed.
 		rerun := func(what string, measure func(dir string) error) error {
 			for try := 0; ; try++ {
-				err := measure(filepath.Join(root, fmt.Sprintf("%s-%d-%d", what, i, try)))
+				dir := filepath.Join(root, fmt.Sprintf("%s-%d-%d", what, i, try))
+				err := measure(dir)
+				_ = os.RemoveAll(dir) // the next run starts without this one's files in the page cache
 				if !errors.Is(err, errElection) || try == maxReruns {
 					if err != nil {
 						return fmt.Errorf("%s: %w", what, err)
@@ -88,20 +91,35 @@ func runThroughput(ctx context.Context, root string, o Options) ([]throughputRou
 				r.Reruns++
 			}
 		}
-		plain := trust{mtls: o.MutualTLS}
-		if err := rerun("replica", func(dir string) (err error) { r.Replica, err = measureReplica(ctx, dir, o, plain); return err }); err != nil {
-			return rounds, err
+		// With Trust, the plain and the trusted replica take turns going
+		// first, so neither always runs on a machine the other warmed.
+		plain := func() error {
+			return rerun("replica", func(dir string) (err error) {
+				r.Replica, err = measureReplica(ctx, dir, o, trust{mtls: o.MutualTLS})
+				return err
+			})
 		}
-		if o.Trust {
+		trusted := func() error {
 			var st throughputStats
-			if err := rerun("trusted", func(dir string) (err error) {
+			err := rerun("trusted", func(dir string) (err error) {
 				st, err = measureReplica(ctx, dir, o, trust{mtls: true, audited: true})
 				return err
-			}); err != nil {
-				return rounds, err
-			}
+			})
 			st.Path = "replica, mTLS + audit"
 			r.Trusted = &st
+			return err
+		}
+		order := []func() error{plain}
+		if o.Trust {
+			order = []func() error{plain, trusted}
+			if i%2 == 1 {
+				order = []func() error{trusted, plain}
+			}
+		}
+		for _, run := range order {
+			if err := run(); err != nil {
+				return rounds, err
+			}
 		}
 		if err := rerun("bare", func(dir string) (err error) { r.Bare, err = measureBare(ctx, dir, o, r.Replica.Batch); return err }); err != nil {
 			return rounds, err

@@ -47,6 +47,7 @@ func newHarnessWith(t testing.TB, edit func(*api.Config), list ...alarm.Alarm) *
 		Cluster: fakeCluster{replica.Status{Node: "n1", State: "Leader", Leader: "n1", Quorum: true, Term: 3,
 			Members: []replica.MemberInfo{{ID: "n1", Addr: "127.0.0.1:7001", Voter: true}}}},
 		Passwords: h.passwords,
+		Audit:     fakeAudit{api.AuditStatus{Records: 12, Checkpoints: 2, Signed: 10, SignedBy: "n1"}},
 		Gatherer:  prometheus.NewRegistry(),
 		Now:       h.clock.Now,
 	}
@@ -187,3 +188,7 @@ func errorOf(t *testing.T, body string) string {
 	}
 	return e.Error
 }
+
+type fakeAudit struct{ st api.AuditStatus }
+
+func (f fakeAudit) AuditStatus() (api.AuditStatus, error) { return f.st, nil }

@@ -45,6 +45,7 @@ func (s *Server) table() []Route {
 		{"GET", "/v1/events", staff(Officer), s.events},
 		{"GET", "/v1/cluster", staff(Officer), s.cluster},
 		{"GET", "/v1/zones", staff(Officer), s.zones},
+		{"GET", "/v1/audit", staff(Supervisor), s.auditStatus},
 		{"POST", "/v1/devices/{id}/actuate", staff(Officer), s.actuate},
 		{"GET", "/v1/actuations/{id}", staff(Officer), s.getActuation},
 

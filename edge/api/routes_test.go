@@ -213,6 +213,7 @@ func TestAccess(t *testing.T) {
 		"POST /v1/login":                 "anyone",
 		"GET /v1/alarms":                 "officer, supervisor, admin",
 		"GET /v1/sessions":               "admin",
+		"GET /v1/audit":                  "supervisor, admin",
 		"POST /v1/password":              "officer, supervisor, admin",
 		"POST /v1/users/{name}/password": "admin",
 		"GET /k/v1/session":              "learner",

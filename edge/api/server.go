@@ -68,7 +68,9 @@ type Config struct {
 	// Passwords is optional: without it passwords cannot be changed
 	// through the API (503) and logins check the configured hashes only.
 	Passwords Passwords
-	Gatherer  prometheus.Gatherer // for /metrics; default prometheus.DefaultGatherer
+	// Audit is optional: without it GET /v1/audit answers 404.
+	Audit    AuditLog
+	Gatherer prometheus.Gatherer // for /metrics; default prometheus.DefaultGatherer
 	// Registerer receives the API's own metrics; nil: not registered.
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger     // default: discard

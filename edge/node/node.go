@@ -179,6 +179,7 @@ func Start(opts Options) (_ *Node, err error) {
 		Node: opts.NodeID, Facility: f.Name, Users: users, Zones: zones, Alarms: n.Alarms, Cluster: n.Replica,
 		Actuators: actuators{f: f, rep: n.Replica},
 		Passwords: accounts.Store{Replica: n.Replica, Node: opts.NodeID},
+		Audit:     auditLog{n.Replica},
 		Gatherer:  n.reg, Registerer: n.reg, Logger: n.log, Now: opts.Now,
 	})
 	if err != nil {

@@ -95,3 +95,12 @@ func ProveConsistency(tx *bolt.Tx, from, to Signed) (Consistency, error) {
 	path, err := consistency(s, from.Size, to.Size)
 	return Consistency{From: from, To: to, Path: path}, err
 }
+
+// Latest returns the newest checkpoint and how many there are (0: none).
+func Latest(tx *bolt.Tx) (Signed, uint64, error) {
+	s, ok, err := openStore(tx)
+	if err != nil || !ok {
+		return Signed{}, 0, err
+	}
+	return s.latest()
+}

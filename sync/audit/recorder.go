@@ -33,8 +33,9 @@ type Recorder struct {
 	Next   replica.Applier
 	Origin string // the facility's id; checkpoints of another origin are refused
 
-	tx *bolt.Tx // the transaction st belongs to (FSM goroutine only)
+	tx *bolt.Tx // the transaction st and n belong to (FSM goroutine only)
 	st store
+	n  uint64 // the tree's size in tx
 }
 
 // store returns the tree's buckets in tx, opened once per transaction.
@@ -46,7 +47,7 @@ func (r *Recorder) store(tx *bolt.Tx) (store, error) {
 	if err != nil {
 		return s, err
 	}
-	r.tx, r.st = tx, s
+	r.tx, r.st, r.n = tx, s, s.size()
 	return s, nil
 }
 
@@ -62,7 +63,9 @@ func (r *Recorder) Apply(tx *bolt.Tx, e replica.Entry, c *command.Command) ([]by
 	}
 	s, serr := r.store(tx)
 	if serr == nil {
-		_, serr = s.appendLeaf(AppendRecord(nil, rec))
+		if serr = s.appendLeaf(r.n, leafValue(rec)); serr == nil {
+			r.n++
+		}
 	}
 	if serr != nil {
 		// The state has the change but the tree could not take it: a

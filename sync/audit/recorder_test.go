@@ -151,8 +151,9 @@ func rebuild(tx *bolt.Tx, edit func([][]byte) [][]byte) error {
 	if err != nil {
 		return err
 	}
-	for _, r := range all {
-		if _, err := s.appendLeaf(r); err != nil {
+	for i, r := range all {
+		h := LeafHash(r)
+		if err := s.appendLeaf(uint64(i), append(h[:], r...)); err != nil {
 			return err
 		}
 	}

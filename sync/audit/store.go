@@ -114,47 +114,55 @@ func (s store) node(level uint8, index uint64) (Hash, bool, error) {
 	return Hash(v), true, nil
 }
 
-// appendLeaf adds data as the next leaf. Every 16th leaf completes a tile:
-// its hash is computed from the tile's leaf hashes and stored, and with it
-// every larger subtree the tile completes.
-func (s store) appendLeaf(data []byte) (uint64, error) {
-	i := s.size()
-	h := LeafHash(data)
-	v := make([]byte, 0, len(h)+len(data)) // bbolt keeps v until commit
-	v = append(append(v, h[:]...), data...)
+// appendLeaf stores leaf i, whose value v is the leaf hash followed by the
+// leaf data (see leafValue); i must be the tree's size. Every 16th leaf
+// completes a tile: its hash is computed from the tile's leaf hashes and
+// stored, and with it every larger subtree the tile completes.
+func (s store) appendLeaf(i uint64, v []byte) error {
 	if err := s.rec.Put(u64(i), v); err != nil {
-		return 0, err
+		return err
 	}
 	const tile = 1 << tileLevel
 	if (i+1)%tile != 0 {
-		return i, nil
+		return nil
 	}
 	var leaves [tile]Hash
 	c := s.rec.Cursor()
 	k, lv := c.Seek(u64(i + 1 - tile))
 	for n := range tile {
 		if len(k) != 8 || binary.BigEndian.Uint64(k) != i+1-tile+uint64(n) || len(lv) < len(Hash{}) {
-			return 0, fmt.Errorf("%w: record %d is missing", ErrCorrupt, i+1-tile+uint64(n))
+			return fmt.Errorf("%w: record %d is missing", ErrCorrupt, i+1-tile+uint64(n))
 		}
 		leaves[n] = Hash(lv[:len(Hash{})])
 		k, lv = c.Next()
 	}
-	h = Root(leaves[:])
+	h := Root(leaves[:])
 	level, j := uint8(tileLevel), i>>tileLevel
 	for {
 		if err := s.hash.Put(hashKey(level, j), bytes.Clone(h[:])); err != nil {
-			return 0, err
+			return err
 		}
 		if j&1 == 0 {
-			return i, nil
+			return nil
 		}
 		left, _, err := s.node(level, j-1)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		h = NodeHash(left, h)
 		level, j = level+1, j>>1
 	}
+}
+
+// leafValue is what a record is stored as: its leaf hash, then its data,
+// in one allocation (bbolt keeps the slice until the transaction commits).
+func leafValue(r Record) []byte {
+	c := r.Command
+	v := make([]byte, len(Hash{}), len(Hash{})+64+len(r.Refused)+len(c.Kind)+len(c.Node)+len(c.Actor)+len(c.Terminal)+len(c.Body))
+	v = AppendRecord(v, r)
+	h := LeafHash(v[len(Hash{}):])
+	copy(v, h[:])
+	return v
 }
 
 // rootAt is the root of the tree of its first n leaves, from O(log n)

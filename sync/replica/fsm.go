@@ -82,6 +82,7 @@ func openState(path string) (*bolt.DB, error) {
 	return bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:         time.Second,
 		NoSync:          true, // rebuilt from the raft log at start; see DESIGN.md
+		NoGrowSync:      true, // likewise: no fsync when the file grows either
 		NoFreelistSync:  true,
 		InitialMmapSize: 64 << 20, // few remaps: a remap waits for open read txs
 	})

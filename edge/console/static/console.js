@@ -64,6 +64,7 @@
     st.signedIn = true;
     st.csrf = sess.csrf_token;
     st.node = sess.node;
+    st.role = sess.role;
     text($("facility"), [sess.facility, "node " + sess.node].filter(Boolean).join(" · "));
     text($("who"), sess.user + " (" + sess.role + ")");
     show($("login-view"), false);
@@ -107,6 +108,34 @@
       text($("login-error"), err.message);
       show($("login-error"), true);
       form.elements.password.value = "";
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  // ---- password ----
+
+  const pwDialog = $("password-dialog");
+  $("password").addEventListener("click", () => {
+    $("password-form").reset();
+    show($("password-error"), false);
+    pwDialog.showModal();
+  });
+  $("password-cancel").addEventListener("click", () => pwDialog.close());
+  $("password-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target.elements;
+    const fail = (msg) => { text($("password-error"), msg); show($("password-error"), true); };
+    if (f.new.value !== f.again.value) return fail("The two new passwords differ.");
+    const button = e.target.querySelector("button.primary");
+    button.disabled = true;
+    try {
+      await api("POST", "/v1/password", { old: f.old.value, new: f.new.value });
+      pwDialog.close();
+      st.signedIn = false; // the server ended every session of ours
+      showLogin("Password changed. Log in with your new password.");
+    } catch (err) {
+      fail(err.message);
     } finally {
       button.disabled = false;
     }
@@ -358,7 +387,35 @@
       text($("cluster-error"), "Cluster status unavailable: " + err.message);
       show($("cluster-error"), true);
     }
+    const supervises = st.role === "supervisor" || st.role === "admin";
+    show($("audit-panel"), supervises);
+    if (supervises) {
+      try { renderAudit(await api("GET", "/v1/audit")); } catch { show($("audit-panel"), false); }
+    }
     if (st.signedIn) st.timers.push(setTimeout(pollCluster, 2000));
+  }
+
+  function renderFacts(dl, facts) {
+    dl.replaceChildren(...facts.flatMap(([k, v, cls]) => {
+      const dt = document.createElement("dt");
+      const dd = document.createElement("dd");
+      text(dt, k);
+      text(dd, v);
+      if (cls) dd.className = cls;
+      return [dt, dd];
+    }));
+  }
+
+  function renderAudit(a) {
+    const unsigned = a.records - a.signed;
+    const facts = [["Records", a.records]];
+    if (a.checkpoints > 0) {
+      facts.push(["Last signed", fmtAge(Date.now() - Date.parse(a.signed_at)) + " by " + a.signed_by]);
+      facts.push(["Not yet signed", unsigned, unsigned > 0 ? "" : "good"]);
+    } else {
+      facts.push(["Signed", "not yet", "bad"]);
+    }
+    renderFacts($("audit-facts"), facts);
   }
 
   function renderCluster(c) {
@@ -372,14 +429,7 @@
       ["Applied index", c.applied_index],
     ];
     if (c.last_contact) facts.push(["Last contact", fmtAge(Date.now() - Date.parse(c.last_contact))]);
-    $("cluster-facts").replaceChildren(...facts.flatMap(([k, v, cls]) => {
-      const dt = document.createElement("dt");
-      const dd = document.createElement("dd");
-      text(dt, k);
-      text(dd, v);
-      if (cls) dd.className = cls;
-      return [dt, dd];
-    }));
+    renderFacts($("cluster-facts"), facts);
     $("cluster-members").replaceChildren(...(c.members || []).map((m) => {
       const li = document.createElement("li");
       const tags = [m.voter ? "voter" : "non-voter"];
