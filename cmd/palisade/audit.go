@@ -135,7 +135,7 @@ func auditVerify(dir string, check audit.CheckSigner, out io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		fmt.Fprintf(out, "%s: %d records, %d signed checkpoints", name, rep.Records, len(rep.Checkpoints))
+		fmt.Fprintf(out, "%s: %d records, %d signed checkpoint%s", name, rep.Records, len(rep.Checkpoints), plural(len(rep.Checkpoints)))
 		if n := len(rep.Checkpoints); n > 0 {
 			fmt.Fprintf(out, "; newest: %s", rep.Checkpoints[n-1])
 		}
@@ -320,4 +320,11 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

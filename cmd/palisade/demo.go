@@ -42,13 +42,16 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		defer os.RemoveAll(dir)
 		*data = dir
 	}
-	log := newLogger(stderr, *level)
+	log, logLevel := newLoggerVar(stderr, *level)
 
 	// The demo is its own facility CA: the nodes talk mutual TLS with node
 	// certificates issued now (palisade ca init/issue for real sites comes
 	// with the trust issue).
 	// A demo run again on the same --data keeps its CA, so the checkpoints
 	// of the earlier run still verify.
+	if err := os.MkdirAll(*data, 0o700); err != nil {
+		return err
+	}
 	ca, err := pki.LoadCA(*data)
 	if errors.Is(err, os.ErrNotExist) {
 		if ca, err = pki.NewCA(f.ID, time.Now()); err == nil {
@@ -65,11 +68,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	defer func() {
-		for _, n := range nodes {
-			n.Close()
-		}
-	}()
+	defer node.StopFacility(nodes)
 	fmt.Fprintf(stdout, "\nPalisade demo — %s, %d nodes replicating with raft\n\n", f.Name, len(nodes))
 	for _, n := range nodes {
 		fmt.Fprintf(stdout, "  console of %-7s %s\n", n.Replica.ID(), n.URL())
@@ -91,5 +90,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "  data in %s — press Ctrl-C to stop\n\n", *data)
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "stopping…")
+	// The nodes stop one after another; the last ones complain, at error
+	// level, that their peers are gone. That is the demo ending, not news.
+	if logLevel.Level() < slog.LevelError+4 {
+		logLevel.Set(slog.LevelError + 4)
+	}
 	return nil
 }

@@ -36,7 +36,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	bin := build(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	data := t.TempDir()
+	data := filepath.Join(t.TempDir(), "demo") // does not exist yet
 	cmd := exec.CommandContext(ctx, bin, "demo", "--free-ports", "--data", data)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -83,6 +83,14 @@ func TestDemoEndToEnd(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
+	// An officer's action, to be on the record.
+	officer, err := apiclient.Login(ctx, urls[0], "officer", "demo-officer", apiclient.WithRoots(roots))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := officer.Raise(ctx, "officer.assistance", 2, "", "assistance needed at the gatehouse"); err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +102,15 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Errorf("demo exited with %v after Ctrl-C", err)
 		}
 	case <-time.After(15 * time.Second):
-		t.Error("demo did not stop within 15 s of Ctrl-C")
+		t.Fatal("demo did not stop within 15 s of Ctrl-C")
+	}
+	// What the demo suggests after Ctrl-C works, on every node, and the
+	// node that led signed everything before it stopped.
+	for _, id := range []string{"node-1", "node-2", "node-3"} {
+		out, err := exec.Command(bin, "audit", "verify", "--data", filepath.Join(data, id), "--ca", data).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "— OK") || strings.Contains(string(out), "not signed yet") {
+			t.Errorf("audit verify %s after the demo: %v\n%s", id, err, out)
+		}
 	}
 }
 

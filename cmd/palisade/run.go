@@ -56,9 +56,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
+	log, _ := newLoggerVar(w, level)
+	return log
+}
+
+// newLoggerVar is newLogger with its level adjustable afterwards.
+func newLoggerVar(w io.Writer, level string) (*slog.Logger, *slog.LevelVar) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	v := new(slog.LevelVar)
+	v.Set(l)
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: v})), v
 }

@@ -132,8 +132,8 @@ func TestStaleRequestIsRefusedNotExecuted(t *testing.T) {
 func TestNothingMovesWithoutQuorum(t *testing.T) {
 	r := newRig(t)
 	// The owner n2 is cut off from both peers.
-	r.c.Stop(0)
-	r.c.Stop(2)
+	r.c.Kill(0)
+	r.c.Kill(2)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	cmd, _ := actuator.NewRequest(openGate(), "officer", "")

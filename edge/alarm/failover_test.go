@@ -67,7 +67,7 @@ func TestLeaderKilledMidStreamOfAlarmsAndAcks(t *testing.T) {
 	for done.Load() < workers*perWorker/4 {
 		time.Sleep(time.Millisecond)
 	}
-	f.c.Stop(leader)
+	f.c.Kill(leader)
 	wg.Wait()
 	// Alarms kept locally during the failover go out now.
 	for _, i := range survivors {

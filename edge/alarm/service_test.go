@@ -207,7 +207,7 @@ func TestQuorumLossKeepsLocalAlarmsThenReplicatesOnce(t *testing.T) {
 	lone := f.c.Follower()
 	for i := range f.svcs {
 		if i != lone {
-			f.c.Stop(i)
+			f.c.Kill(i)
 		}
 	}
 	s := f.svcs[lone]

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/pki"
+	"github.com/palisade/palisade/sync/audit"
 	"github.com/palisade/palisade/sync/replica"
 )
 
@@ -128,4 +130,37 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 		nodes = append(nodes, n)
 	}
 	return nodes, nil
+}
+
+// StopFacility stops the nodes of one facility that run in this process
+// (the demo): the leader signs the audit tree as it stands, every node
+// applies that checkpoint, and then each node closes. Closing them one
+// after another without this would leave the last entries applied on some
+// nodes only — the peers learn that an entry committed from the leader's
+// next message, which a stopped leader never sends.
+func StopFacility(nodes []*Node) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, n := range nodes {
+		if !n.Replica.IsLeader() {
+			continue
+		}
+		if n.signer != nil {
+			if _, err := n.signer.SignNow(ctx); err != nil && !errors.Is(err, audit.ErrNothingNew) {
+				n.log.Warn("final audit checkpoint not made", "err", err)
+			}
+		}
+		if err := n.Replica.ReadIndex(ctx); err == nil {
+			idx := n.Replica.AppliedIndex()
+			for _, m := range nodes {
+				if err := m.Replica.WaitApplied(ctx, idx); err != nil {
+					m.log.Warn("stopping before the last entries were applied", "err", err)
+				}
+			}
+		}
+		break
+	}
+	for _, n := range nodes {
+		n.Close()
+	}
 }

@@ -81,7 +81,8 @@ type Node struct {
 	kioskLn net.Listener
 	reg     *prometheus.Registry
 
-	apiMu sync.Mutex // guards API for the replica's observer
+	apiMu  sync.Mutex // guards API for the replica's observer
+	signer *audit.Signer
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -214,10 +215,10 @@ func Start(opts Options) (_ *Node, err error) {
 		n.startSimulatedDevices(ctx)
 	}
 	if opts.NodeCert != nil {
-		signer := &audit.Signer{Replica: n.Replica, Origin: f.ID, Node: opts.NodeID, Cert: opts.NodeCert,
+		n.signer = &audit.Signer{Replica: n.Replica, Origin: f.ID, Node: opts.NodeID, Cert: opts.NodeCert,
 			Interval: opts.AuditInterval, Now: opts.Now, Logger: n.log}
 		n.wg.Add(1)
-		go func() { defer n.wg.Done(); signer.Run(ctx) }()
+		go func() { defer n.wg.Done(); n.signer.Run(ctx) }()
 	} else {
 		n.log.Warn("audit checkpoints are not signed: this node has no certificate")
 	}

@@ -130,7 +130,8 @@ type Signer struct {
 	Logger   *slog.Logger                     // default discard
 }
 
-// Run signs until ctx ends.
+// Run signs until ctx ends, and once more then if this node leads, so a
+// node stopped cleanly leaves everything it applied signed.
 func (s *Signer) Run(ctx context.Context) {
 	every := s.Interval
 	if every <= 0 {
@@ -141,6 +142,11 @@ func (s *Signer) Run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
+			if s.Replica.IsLeader() {
+				fctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				_, _ = s.SignNow(fctx)
+				cancel()
+			}
 			return
 		case <-t.C:
 		}

@@ -191,9 +191,25 @@ func Open(cfg Config, applier Applier, observe func([]Applied)) (_ *Replica, err
 //  2. stop serving forwarded RPCs (they would propose into a dying raft);
 //  3. shut raft down (it fails its open futures and closes the transport);
 //  4. close the listener, then the stores raft wrote to.
-func (r *Replica) Close() error {
+//
+// A leader first hands leadership to a caught-up peer: the cluster keeps
+// committing without waiting out an election timeout, and the peers learn
+// that the leader's last entries are committed (a leader that just stopped
+// would leave them applied on itself only until the next election).
+func (r *Replica) Close() error { return r.close(true) }
+
+// Abandon stops the replica like Close but without handing leadership
+// over: to its peers it looks like a crash. Tests use it to lose a leader.
+func (r *Replica) Abandon() error { return r.close(false) }
+
+func (r *Replica) close(handover bool) error {
 	var errs []error
 	r.closeOnce.Do(func() {
+		if handover && r.raft.State() == raft.Leader && len(r.Status().Members) > 1 {
+			if err := r.raft.LeadershipTransfer().Error(); err != nil {
+				r.cfg.Logger.Warn("leadership not handed over before stopping", "node", r.cfg.NodeID, "err", err)
+			}
+		}
 		close(r.closed)
 		r.cancel()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

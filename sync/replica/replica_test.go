@@ -174,7 +174,7 @@ func TestLeaderKilledMidStreamLosesNothingAppliesNothingTwice(t *testing.T) {
 	for sent.Load() < writers*perWriter/3 {
 		time.Sleep(time.Millisecond)
 	}
-	c.Stop(leader)
+	c.Kill(leader)
 	wg.Wait()
 	c.WaitConverged(ctx)
 	for _, n := range survivors {
@@ -264,7 +264,7 @@ func TestNoQuorumFailsFast(t *testing.T) {
 	}
 	for i := range c.Nodes {
 		if i != last {
-			c.Stop(i)
+			c.Kill(i)
 		}
 	}
 	n := c.Nodes[last]
@@ -355,7 +355,7 @@ func TestReadIndexAfterFailoverSeesAcknowledgedWrites(t *testing.T) {
 		if _, err := c.Nodes[l].Propose(ctx, add(fmt.Sprint("lockdown-", round))); err != nil {
 			t.Fatal(err)
 		}
-		c.Stop(l)
+		c.Kill(l)
 		nl := c.WaitLeader()
 		if err := c.Nodes[nl].ReadIndex(ctx); err != nil {
 			t.Fatal(err)

@@ -413,7 +413,7 @@
       facts.push(["Last signed", fmtAge(Date.now() - Date.parse(a.signed_at)) + " by " + a.signed_by]);
       facts.push(["Not yet signed", unsigned, unsigned > 0 ? "" : "good"]);
     } else {
-      facts.push(["Signed", "not yet", "bad"]);
+      facts.push(["Signed", a.records > 0 ? "within a minute" : "nothing to sign yet"]);
     }
     renderFacts($("audit-facts"), facts);
   }

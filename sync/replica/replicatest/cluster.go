@@ -103,6 +103,19 @@ func (c *Cluster) Stop(i int) {
 	c.Nodes[i] = nil
 }
 
+// Kill stops node i without handing leadership over, as a crash would
+// look to its peers (its disk stays).
+func (c *Cluster) Kill(i int) {
+	c.t.Helper()
+	if c.Nodes[i] == nil {
+		return
+	}
+	if err := c.Nodes[i].Abandon(); err != nil {
+		c.t.Logf("kill node %d: %v", i, err)
+	}
+	c.Nodes[i] = nil
+}
+
 // Restart starts node i again from its disk on its old address.
 func (c *Cluster) Restart(i int) {
 	c.t.Helper()
