@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -61,6 +62,39 @@ func answers(t *testing.T, addr string, cert *tls.Certificate) bool {
 	return true
 }
 
+// raftKeepsOpen reports whether the cluster port keeps a raft connection
+// from a client presenting cert open: raft then waits for an RPC, so a read
+// times out; a refused connection is closed at once.
+func raftKeepsOpen(t *testing.T, addr string, cert *tls.Certificate) bool {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(3 * time.Second))
+	if cert != nil {
+		tc := tls.Client(c, &tls.Config{Certificates: []tls.Certificate{*cert}, InsecureSkipVerify: true, MinVersion: tls.VersionTLS13})
+		if err := tc.Handshake(); err != nil {
+			return false
+		}
+		c = tc
+	}
+	hello := []byte{'R'}
+	if cert == nil {
+		// A plain-TCP peer: what follows the protocol byte is enough
+		// bytes for the server's TLS layer to judge (and refuse).
+		hello = append(hello, make([]byte, 64)...)
+	}
+	if _, err := c.Write(hello); err != nil {
+		return false
+	}
+	_ = c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	_, err = c.Read(make([]byte, 1))
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
 func TestMutualTLSAcceptsOnlyNodesOfTheFacilityCA(t *testing.T) {
 	now := time.Now()
 	ca, err := pki.NewCA("northfield", now)
@@ -79,7 +113,7 @@ func TestMutualTLSAcceptsOnlyNodesOfTheFacilityCA(t *testing.T) {
 	baseline := runtime.NumGoroutine()
 
 	node, _ := ca.Issue(pki.RoleNode, "n9", nil, now, time.Hour)
-	if !answers(t, addr, &node) {
+	if !answers(t, addr, &node) || !raftKeepsOpen(t, addr, &node) {
 		t.Fatal("a node certificate of the facility CA was refused: the test cannot tell refusals apart")
 	}
 	kiosk, _ := ca.Issue(pki.RoleKiosk, "kiosk-3", nil, now, time.Hour)
@@ -93,7 +127,10 @@ func TestMutualTLSAcceptsOnlyNodesOfTheFacilityCA(t *testing.T) {
 		"no TLS at all": nil,
 	} {
 		if answers(t, addr, cert) {
-			t.Errorf("%s: the cluster port answered", name)
+			t.Errorf("%s: the cluster port answered an internal RPC", name)
+		}
+		if raftKeepsOpen(t, addr, cert) {
+			t.Errorf("%s: the cluster port took a raft connection", name)
 		}
 	}
 	// Garbage on the port, and a peer that connects and says nothing, do
@@ -107,7 +144,7 @@ func TestMutualTLSAcceptsOnlyNodesOfTheFacilityCA(t *testing.T) {
 		t.Fatalf("cluster broken after garbage on its port: %v", err)
 	}
 	// Every refusal is a clear log line naming the remote end.
-	if got := logs.String(); strings.Count(got, "cluster connection refused: TLS handshake") < 7 || !strings.Contains(got, "remote=127.0.0.1:") {
+	if got := logs.String(); strings.Count(got, "cluster connection refused: TLS handshake") < 11 || !strings.Contains(got, "remote=127.0.0.1:") {
 		t.Errorf("refusals not logged clearly:\n%s", got)
 	}
 	// And leaves no goroutine behind.
