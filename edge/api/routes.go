@@ -46,6 +46,10 @@ func (s *Server) table() []Route {
 		{"GET", "/v1/cluster", staff(Officer), s.cluster},
 		{"GET", "/v1/zones", staff(Officer), s.zones},
 		{"GET", "/v1/audit", staff(Supervisor), s.auditStatus},
+		{"GET", "/v1/doors", staff(Officer), s.listDoors},
+		{"POST", "/v1/doors/{id}/unlock", staff(Officer), s.unlockDoor},
+		{"POST", "/v1/doors/{id}/lock", staff(Officer), s.lockDoor},
+		{"POST", "/v1/zones/{id}/lockdown", staff(Supervisor), s.lockdownZone},
 		{"POST", "/v1/devices/{id}/actuate", staff(Officer), s.actuate},
 		{"GET", "/v1/actuations/{id}", staff(Officer), s.getActuation},
 

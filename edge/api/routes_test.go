@@ -214,6 +214,8 @@ func TestAccess(t *testing.T) {
 		"GET /v1/alarms":                 "officer, supervisor, admin",
 		"GET /v1/sessions":               "admin",
 		"GET /v1/audit":                  "supervisor, admin",
+		"POST /v1/zones/{id}/lockdown":   "supervisor, admin",
+		"POST /v1/doors/{id}/unlock":     "officer, supervisor, admin",
 		"POST /v1/password":              "officer, supervisor, admin",
 		"POST /v1/users/{name}/password": "admin",
 		"GET /k/v1/session":              "learner",

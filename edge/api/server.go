@@ -69,7 +69,9 @@ type Config struct {
 	// through the API (503) and logins check the configured hashes only.
 	Passwords Passwords
 	// Audit is optional: without it GET /v1/audit answers 404.
-	Audit    AuditLog
+	Audit AuditLog
+	// Doors is optional: without it the door routes answer 404.
+	Doors    Doors
 	Gatherer prometheus.Gatherer // for /metrics; default prometheus.DefaultGatherer
 	// Registerer receives the API's own metrics; nil: not registered.
 	Registerer prometheus.Registerer

@@ -103,3 +103,19 @@ func (f *Facility) DevicesOf(node string) []Device {
 	}
 	return ds
 }
+
+// Door returns the door with the id.
+func (f *Facility) Door(id string) (Door, bool) {
+	for _, d := range f.Doors {
+		if d.ID == id {
+			return d, true
+		}
+	}
+	return Door{}, false
+}
+
+// DoorNode is the node that runs the door: the owner of its contact.
+func (f *Facility) DoorNode(d Door) string {
+	dev, _ := f.Device(d.Contact)
+	return dev.Node
+}

@@ -21,6 +21,7 @@ type Facility struct {
 	People   []Person    `yaml:"people"`
 	Groups   []Group     `yaml:"groups"`
 	Devices  []Device    `yaml:"devices"`
+	Doors    []Door      `yaml:"doors"`
 	Users    []User      `yaml:"users"`
 	Alarms   AlarmPolicy `yaml:"alarms"`
 }
@@ -123,6 +124,49 @@ type Device struct {
 	// Zones are the ids of the zones the device watches or guards.
 	Zones     []string  `yaml:"zones"`
 	Transport Transport `yaml:"transport"`
+}
+
+// Door is a supervised (and usually controlled) door: the devices that
+// watch and move it, the zones on either side, and who may pass. Every
+// device of a door belongs to one node, which runs the door.
+type Door struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+	// Inside is the zone the door leads into (a card at the reader asks to
+	// enter it); Outside the zone it leads from.
+	Inside  string `yaml:"inside"`
+	Outside string `yaml:"outside"`
+	// Devices, by id: the door contact (required), and optionally the
+	// request-to-exit button, the tamper switch, the lock or strike relay
+	// (gpio_output) and the entry reader (osdp_reader or wiegand_reader).
+	Contact string `yaml:"contact"`
+	Exit    string `yaml:"exit,omitempty"`
+	Tamper  string `yaml:"tamper,omitempty"`
+	Lock    string `yaml:"lock,omitempty"`
+	Reader  string `yaml:"reader,omitempty"`
+	// HeldOpen is how long the door may stand open after a legal opening
+	// before it is an alarm (default 30s); UnlockFor how long a granted
+	// card or an exit request releases the lock (default 5s).
+	HeldOpen  Duration `yaml:"held_open,omitempty"`
+	UnlockFor Duration `yaml:"unlock_for,omitempty"`
+	// AntiPassback refuses a card that entered through this door and has
+	// not left since.
+	AntiPassback bool `yaml:"anti_passback,omitempty"`
+	// Access says who may pass, and when. Nobody may without a rule.
+	Access []AccessRule `yaml:"access"`
+}
+
+// AccessRule lets people through a door: those named, those in the groups,
+// or everyone of a role — during the hours, on the days (default: always).
+type AccessRule struct {
+	People []string     `yaml:"people,omitempty"`
+	Groups []string     `yaml:"groups,omitempty"`
+	Roles  []PersonRole `yaml:"roles,omitempty"`
+	// Hours is "HH:MM-HH:MM" in the facility's timezone; it may wrap past
+	// midnight ("22:00-06:00"). Empty: all day.
+	Hours string `yaml:"hours,omitempty"`
+	// Days are mon, tue, wed, thu, fri, sat, sun. Empty: every day.
+	Days []string `yaml:"days,omitempty"`
 }
 
 // Transport says how the owning node reaches a device. At least one of

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,6 +61,7 @@ func (f *Facility) validate() Errors {
 	}
 	f.validatePeople(&l, groups)
 	f.validateDevices(&l, zones)
+	f.validateDoors(&l, zones, groups)
 	users := ids{}
 	for i, u := range f.Users {
 		p := fmt.Sprintf("users[%d]", i)
@@ -275,4 +277,135 @@ func (s ids) ref(l *errorList, path, id, what string) {
 	if _, ok := s[id]; !ok {
 		l.add(path, fmt.Sprintf("unknown %s %q", what, id))
 	}
+}
+
+// doorDevice is one device slot of a door and the kinds it accepts.
+type doorDevice struct {
+	key   string
+	id    string
+	kinds []DeviceKind
+}
+
+func (f *Facility) validateDoors(l *errorList, zones, groups ids) {
+	doors := ids{}
+	people := ids{}
+	for _, p := range f.People {
+		people[p.ID] = ""
+	}
+	used := ids{} // a device serves one door
+	for i, d := range f.Doors {
+		p := fmt.Sprintf("doors[%d]", i)
+		doors.add(l, p+".id", d.ID)
+		for _, z := range []struct{ key, id string }{{"inside", d.Inside}, {"outside", d.Outside}} {
+			if z.id == "" {
+				l.add(p+"."+z.key, "required: the zone on this side of the door")
+			} else {
+				zones.ref(l, p+"."+z.key, z.id, "zone")
+			}
+		}
+		node := ""
+		for _, dd := range []doorDevice{
+			{"contact", d.Contact, []DeviceKind{DeviceDoorContact, DeviceGPIOInput}},
+			{"exit", d.Exit, []DeviceKind{DeviceGPIOInput}},
+			{"tamper", d.Tamper, []DeviceKind{DeviceGPIOInput}},
+			{"lock", d.Lock, []DeviceKind{DeviceGPIOOutput}},
+			{"reader", d.Reader, []DeviceKind{DeviceOSDPReader, DeviceWiegandReader}},
+		} {
+			if dd.id == "" {
+				if dd.key == "contact" {
+					l.add(p+".contact", "required: the door contact's device id")
+				}
+				continue
+			}
+			dev, ok := f.Device(dd.id)
+			if !ok {
+				l.add(p+"."+dd.key, fmt.Sprintf("unknown device %q", dd.id))
+				continue
+			}
+			used.addAs(l, p+"."+dd.key, dd.id, "door device")
+			if !slices.Contains(dd.kinds, dev.Kind) {
+				l.add(p+"."+dd.key, fmt.Sprintf("device %q is a %s; a door's %s must be %s", dd.id, dev.Kind, dd.key, kindList(dd.kinds)))
+			}
+			if node == "" {
+				node = dev.Node
+			} else if dev.Node != node {
+				l.add(p+"."+dd.key, fmt.Sprintf("device %q belongs to %s, the door's other devices to %s: one node runs a door", dd.id, dev.Node, node))
+			}
+		}
+		if d.HeldOpen < 0 {
+			l.add(p+".held_open", "must not be negative")
+		}
+		if d.UnlockFor < 0 {
+			l.add(p+".unlock_for", "must not be negative")
+		}
+		if d.Reader != "" && len(d.Access) == 0 {
+			l.add(p+".access", "the door has a reader but no access rule: nobody could pass")
+		}
+		for j, r := range d.Access {
+			rp := fmt.Sprintf("%s.access[%d]", p, j)
+			if len(r.People)+len(r.Groups)+len(r.Roles) == 0 {
+				l.add(rp, "names nobody: give people, groups or roles")
+			}
+			for k, id := range r.People {
+				people.ref(l, fmt.Sprintf("%s.people[%d]", rp, k), id, "person")
+			}
+			for k, g := range r.Groups {
+				groups.ref(l, fmt.Sprintf("%s.groups[%d]", rp, k), g, "group")
+			}
+			for k, role := range r.Roles {
+				if !role.Valid() {
+					l.add(fmt.Sprintf("%s.roles[%d]", rp, k), badEnum("role", role, []PersonRole{PersonStaff, PersonResident}))
+				}
+			}
+			if r.Hours != "" {
+				if _, _, err := ParseHours(r.Hours); err != nil {
+					l.add(rp+".hours", err.Error())
+				}
+			}
+			for k, day := range r.Days {
+				if _, ok := weekdays[strings.ToLower(day)]; !ok {
+					l.add(fmt.Sprintf("%s.days[%d]", rp, k), fmt.Sprintf("unknown day %q: want mon, tue, wed, thu, fri, sat or sun", day))
+				}
+			}
+		}
+	}
+}
+
+func kindList(ks []DeviceKind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, " or ")
+}
+
+var weekdays = map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday,
+	"wed": time.Wednesday, "thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
+
+// Weekday parses mon…sun.
+func Weekday(s string) (time.Weekday, bool) {
+	d, ok := weekdays[strings.ToLower(s)]
+	return d, ok
+}
+
+// ParseHours parses "HH:MM-HH:MM" into minutes after midnight.
+func ParseHours(s string) (from, to int, err error) {
+	a, b, ok := strings.Cut(s, "-")
+	if ok {
+		if from, err = clock(a); err == nil {
+			to, err = clock(b)
+		}
+	}
+	if !ok || err != nil || from == to {
+		return 0, 0, fmt.Errorf("hours %q: want \"HH:MM-HH:MM\", e.g. \"07:30-19:00\" (may wrap past midnight)", s)
+	}
+	return from, to, nil
+}
+
+func clock(s string) (int, error) {
+	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	if err != nil {
+		return 0, err
+	}
+	return t.Hour()*60 + t.Minute(), nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/palisade/palisade/edge/actuator"
 	"github.com/palisade/palisade/edge/alarm"
 	"github.com/palisade/palisade/edge/api"
+	"github.com/palisade/palisade/edge/doors"
 	"github.com/palisade/palisade/edge/doorwatch"
 	"github.com/palisade/palisade/edge/eventlog"
 	"github.com/palisade/palisade/edge/facility"
@@ -73,13 +74,17 @@ type Node struct {
 	log     *slog.Logger
 	Replica *replica.Replica
 	Alarms  *alarm.Service
-	API     *api.Server
-	exec    *actuator.Executor
-	http    *http.Server
-	httpLn  net.Listener
-	kiosk   *http.Server
-	kioskLn net.Listener
-	reg     *prometheus.Registry
+	// Doors runs the doors this node owns; DoorEvents feeds it (drivers,
+	// simulators, tests).
+	Doors      *doors.Service
+	DoorEvents chan doors.Event
+	API        *api.Server
+	exec       *actuator.Executor
+	http       *http.Server
+	httpLn     net.Listener
+	kiosk      *http.Server
+	kioskLn    net.Listener
+	reg        *prometheus.Registry
 
 	apiMu  sync.Mutex // guards API for the replica's observer
 	signer *audit.Signer
@@ -141,11 +146,15 @@ func Start(opts Options) (_ *Node, err error) {
 		"event":   eventlog.Applier{},
 		"actuate": actuator.Applier{},
 		"user":    accounts.Applier{Known: func(name string) bool { _, ok := f.User(name); return ok }},
+		"door":    doors.Applier{},
 	}
 	n.exec = actuator.NewExecutor(opts.NodeID, outputs(f, opts.NodeID, opts.Simulate), n.log)
 	observe := func(as []replica.Applied) {
 		n.Alarms.Observe(as)
 		n.exec.Observe(as)
+		if d := n.doorService(); d != nil {
+			d.Observe(as)
+		}
 		// A password changed on any console ends that user's sessions
 		// on every console.
 		for _, user := range accounts.Changed(as) {
@@ -165,6 +174,14 @@ func Start(opts Options) (_ *Node, err error) {
 		return nil, err
 	}
 	n.Alarms.Attach(n.Replica)
+	ds, err := doors.NewService(f, opts.NodeID, n.Alarms, n.Replica, n.log)
+	if err != nil {
+		return nil, err
+	}
+	n.apiMu.Lock()
+	n.Doors = ds
+	n.apiMu.Unlock()
+	n.DoorEvents = make(chan doors.Event, 256)
 	n.reg.MustRegister(n.Alarms.Collector())
 	n.exec.Replica = n.Replica
 
@@ -181,6 +198,7 @@ func Start(opts Options) (_ *Node, err error) {
 		Actuators: actuators{f: f, rep: n.Replica},
 		Passwords: accounts.Store{Replica: n.Replica, Node: opts.NodeID},
 		Audit:     auditLog{n.Replica},
+		Doors:     doorsAPI{f: f, rep: n.Replica},
 		Gatherer:  n.reg, Registerer: n.reg, Logger: n.log, Now: opts.Now,
 	})
 	if err != nil {
@@ -211,8 +229,12 @@ func Start(opts Options) (_ *Node, err error) {
 		}
 	}()
 	go func() { defer n.wg.Done(); n.Alarms.Run(ctx) }()
+	n.wg.Add(1)
+	go func() { defer n.wg.Done(); n.Doors.Run(ctx, n.DoorEvents, opts.Now, 250*time.Millisecond) }()
 	if opts.Simulate {
 		n.startSimulatedDevices(ctx)
+		n.wg.Add(1)
+		go func() { defer n.wg.Done(); n.simulateDoorTraffic(ctx, n.DoorEvents) }()
 	}
 	if opts.NodeCert != nil {
 		n.signer = &audit.Signer{Replica: n.Replica, Origin: f.ID, Node: opts.NodeID, Cert: opts.NodeCert,
@@ -237,6 +259,14 @@ func Start(opts Options) (_ *Node, err error) {
 	}
 	n.log.Info("node started", "cluster", n.Replica.Addr(), "console", n.URL())
 	return n, nil
+}
+
+// doorService is n.Doors for the observer, which raft may call before
+// Start has built it (on log replay).
+func (n *Node) doorService() *doors.Service {
+	n.apiMu.Lock()
+	defer n.apiMu.Unlock()
+	return n.Doors
 }
 
 // apiServer is n.API for the observer, which raft may call before Start
@@ -337,8 +367,12 @@ func (n *Node) startSimulatedDevices(ctx context.Context) {
 	obs := make(chan contact.Observation, 64)
 	journal := make(chan contact.Observation, 256)
 	started := 0
+	ofDoor := map[string]bool{} // contacts of supervised doors: their traffic is simulated by door
+	for _, d := range f.Doors {
+		ofDoor[d.Contact] = true
+	}
 	for i, d := range f.DevicesOf(n.opts.NodeID) {
-		if d.Kind != facility.DeviceDoorContact || !d.Transport.Simulated {
+		if d.Kind != facility.DeviceDoorContact || !d.Transport.Simulated || ofDoor[d.ID] {
 			continue
 		}
 		if len(d.Zones) > 0 {

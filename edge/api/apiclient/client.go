@@ -15,6 +15,7 @@ import (
 
 	"github.com/palisade/palisade/edge/actuator"
 	"github.com/palisade/palisade/edge/alarm"
+	"github.com/palisade/palisade/edge/api"
 	"github.com/palisade/palisade/sync/replica"
 )
 
@@ -212,4 +213,32 @@ func (c *Client) Session(ctx context.Context) (user string, err error) {
 	}
 	err = c.do(ctx, http.MethodGet, "/v1/session", nil, &out)
 	return out.User, err
+}
+
+// Doors lists the facility's doors with their states.
+func (c *Client) Doors(ctx context.Context) ([]api.DoorView, error) {
+	var out struct {
+		Doors []api.DoorView `json:"doors"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/doors", nil, &out)
+	return out.Doors, err
+}
+
+// UnlockDoor releases a door's lock for d ("" : until locked again).
+func (c *Client) UnlockDoor(ctx context.Context, door, d, reason string) (actuator.Actuation, error) {
+	var a actuator.Actuation
+	err := c.do(ctx, http.MethodPost, "/v1/doors/"+door+"/unlock", map[string]string{"duration": d, "reason": reason}, &a)
+	return a, err
+}
+
+// LockDoor locks a door now.
+func (c *Client) LockDoor(ctx context.Context, door, reason string) (actuator.Actuation, error) {
+	var a actuator.Actuation
+	err := c.do(ctx, http.MethodPost, "/v1/doors/"+door+"/lock", map[string]string{"reason": reason}, &a)
+	return a, err
+}
+
+// Lockdown locks a zone down (on) or lifts it (supervisor).
+func (c *Client) Lockdown(ctx context.Context, zone string, on bool, reason string) error {
+	return c.do(ctx, http.MethodPost, "/v1/zones/"+zone+"/lockdown", map[string]any{"on": on, "reason": reason}, nil)
 }
