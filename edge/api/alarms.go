@@ -167,7 +167,10 @@ func (s *Server) zones(w http.ResponseWriter, r *http.Request) {
 	if zones == nil {
 		zones = []Zone{}
 	}
-	writeJSON(w, http.StatusOK, map[string][]Zone{"zones": zones})
+	writeJSON(w, http.StatusOK, struct {
+		Zones []Zone `json:"zones"`
+		Site  Site   `json:"site"`
+	}{zones, s.cfg.Site})
 }
 
 type health struct {

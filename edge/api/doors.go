@@ -32,7 +32,8 @@ type DoorView struct {
 	Outside  string    `json:"outside"`
 	Node     string    `json:"node"`
 	HasLock  bool      `json:"has_lock"`
-	State    string    `json:"state"` // secure, unlocked, open, held_open, forced; "unknown" before the first record
+	At       []float64 `json:"at,omitempty"` // [x, y] on the site map
+	State    string    `json:"state"`        // secure, unlocked, open, held_open, forced; "unknown" before the first record
 	Since    time.Time `json:"since,omitzero"`
 	Reason   string    `json:"reason,omitempty"`
 	Lockdown bool      `json:"lockdown"` // a zone on either side is locked down

@@ -45,11 +45,19 @@ type User struct {
 	Name, Role, PasswordHash string
 }
 
-// Zone is a facility zone as the console names it.
+// Zone is a facility zone as the console names and draws it.
 type Zone struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	Kind string `json:"kind"`
+	ID      string       `json:"id"`
+	Name    string       `json:"name"`
+	Kind    string       `json:"kind"`
+	Depth   int          `json:"depth"`             // 0 for a top-level zone
+	Polygon [][2]float64 `json:"polygon,omitempty"` // metres on the site map
+}
+
+// Site is the extent of the site map in metres.
+type Site struct {
+	Width  float64 `json:"width"`
+	Height float64 `json:"height"`
 }
 
 // Config configures a Server. Node, Alarms and Cluster are required.
@@ -61,6 +69,7 @@ type Config struct {
 	// learner, never both.
 	Learners []User
 	Zones    []Zone // the facility's zones, for names on the console
+	Site     Site   // the site map's extent
 	Alarms   Alarms
 	Cluster  Cluster
 	// Actuators is optional: without it the device routes answer 404.

@@ -81,6 +81,13 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	if isNull(n) {
 		return // keep the default
 	}
+	if v.Kind() == reflect.Pointer { // an optional value: allocate it and decode into it
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		d.decode(n, v.Elem(), path)
+		return
+	}
 	if u, ok := v.Addr().Interface().(yaml.Unmarshaler); ok {
 		if err := u.UnmarshalYAML(n); err != nil {
 			d.failValue(line, path, "%s", err.Error())

@@ -154,6 +154,8 @@ type Door struct {
 	AntiPassback bool `yaml:"anti_passback,omitempty"`
 	// Access says who may pass, and when. Nobody may without a rule.
 	Access []AccessRule `yaml:"access"`
+	// At is where the door is on the site map (for the console's plan).
+	At *Point `yaml:"at,omitempty"`
 }
 
 // AccessRule lets people through a door: those named, those in the groups,

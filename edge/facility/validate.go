@@ -332,6 +332,9 @@ func (f *Facility) validateDoors(l *errorList, zones, groups ids) {
 				l.add(p+"."+dd.key, fmt.Sprintf("device %q belongs to %s, the door's other devices to %s: one node runs a door", dd.id, dev.Node, node))
 			}
 		}
+		if d.At != nil && (d.At.X < 0 || d.At.Y < 0 || d.At.X > f.Site.Width || d.At.Y > f.Site.Height) {
+			l.add(p+".at", fmt.Sprintf("point [%g, %g] is outside the site (%g × %g m)", d.At.X, d.At.Y, f.Site.Width, f.Site.Height))
+		}
 		if d.HeldOpen < 0 {
 			l.add(p+".held_open", "must not be negative")
 		}

@@ -39,6 +39,9 @@ func (d doorsAPI) List(ctx context.Context) ([]api.DoorView, error) {
 	for _, fd := range d.f.Doors {
 		v := api.DoorView{ID: fd.ID, Name: fd.Name, Inside: fd.Inside, Outside: fd.Outside, Node: d.f.DoorNode(fd),
 			HasLock: fd.Lock != "", State: "unknown"}
+		if fd.At != nil {
+			v.At = []float64{fd.At.X, fd.At.Y}
+		}
 		if st, ok := states[fd.ID]; ok {
 			v.State, v.Since, v.Reason = string(st.State), st.Since, st.Reason
 		} else {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -190,11 +191,15 @@ func Start(opts Options) (_ *Node, err error) {
 		users = append(users, api.User{Name: u.Name, Role: string(u.Role), PasswordHash: u.PasswordHash})
 	}
 	var zones []api.Zone
-	f.WalkZones(func(_ string, z *facility.Zone) {
-		zones = append(zones, api.Zone{ID: z.ID, Name: z.Name, Kind: string(z.Kind)})
+	f.WalkZones(func(path string, z *facility.Zone) {
+		var poly [][2]float64
+		for _, p := range z.Polygon {
+			poly = append(poly, [2]float64{p.X, p.Y})
+		}
+		zones = append(zones, api.Zone{ID: z.ID, Name: z.Name, Kind: string(z.Kind), Depth: strings.Count(path, "/"), Polygon: poly})
 	})
 	server, err := api.New(api.Config{
-		Node: opts.NodeID, Facility: f.Name, Users: users, Zones: zones, Alarms: n.Alarms, Cluster: n.Replica,
+		Node: opts.NodeID, Facility: f.Name, Users: users, Zones: zones, Site: api.Site{Width: f.Site.Width, Height: f.Site.Height}, Alarms: n.Alarms, Cluster: n.Replica,
 		Actuators: actuators{f: f, rep: n.Replica},
 		Passwords: accounts.Store{Replica: n.Replica, Node: opts.NodeID},
 		Audit:     auditLog{n.Replica},

@@ -18,6 +18,10 @@
     audio: null,
   };
 
+  // Door rows are built once per door and updated in place: a row rebuilt
+  // every second would swap the button under an officer's finger.
+  const doorRows = new Map(); // door id → {li, door, name, state, where, lockdown}
+
   class ApiError extends Error {
     constructor(status, message) { super(message); this.status = status; }
   }
@@ -45,7 +49,7 @@
     return data;
   }
 
-  function show(el, on) { el.hidden = !on; }
+  function show(el, on) { el.toggleAttribute("hidden", !on); } // works on SVG elements too
   function text(el, s) { el.textContent = s == null ? "" : String(s); }
 
   // ---- login and session ----
@@ -70,7 +74,7 @@
     show($("login-view"), false);
     show($("signed-in"), true);
     show($("board-view"), true);
-    loadZones().then(() => { startStream(); loadAlarms(); });
+    loadZones().then(() => { startStream(); loadAlarms(); pollDoors(); });
     pollCluster();
     st.timers.push(setInterval(updateAges, 1000));
     renderSound();
@@ -84,6 +88,8 @@
     st.timers = [];
     st.alarms.clear();
     st.rows.clear();
+    doorRows.clear();
+    $("door-list").replaceChildren();
     $("alarm-list").replaceChildren();
   }
 
@@ -190,10 +196,13 @@
 
   // Zone ids → names ("sterile-north" → "North sterile zone"), loaded once.
   const zoneNames = {};
+  const plan = { zones: [], site: null };
   async function loadZones() {
     try {
       const data = await api("GET", "/v1/zones");
       for (const z of data.zones) zoneNames[z.id] = z.name;
+      plan.zones = data.zones;
+      plan.site = data.site;
     } catch { /* ids are shown instead */ }
   }
 
@@ -374,6 +383,135 @@
 
   function updateAges() {
     for (const [id, row] of st.rows) renderAge(row, st.alarms.get(id));
+  }
+
+  // ---- doors: site plan and list ----
+
+  const SVG = "http://www.w3.org/2000/svg";
+  const DOOR_WORDS = { secure: "Secure", unlocked: "Unlocked", open: "Open", held_open: "HELD OPEN", forced: "FORCED", unknown: "Unknown" };
+
+  async function pollDoors() {
+    if (!st.signedIn) return;
+    try {
+      const data = await api("GET", "/v1/doors");
+      renderDoors(data.doors || []);
+      show($("doors-error"), false);
+    } catch (err) {
+      if (err.status === 404) { show($("doors"), false); return; }
+      text($("doors-error"), "Door states unavailable: " + err.message);
+      show($("doors-error"), true);
+    }
+    if (st.signedIn) st.timers.push(setTimeout(pollDoors, 1000));
+  }
+
+  function svgEl(name, attrs) {
+    const el = document.createElementNS(SVG, name);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+    return el;
+  }
+
+  // The site plan: top-level zones as outlines (y runs north, so it is
+  // flipped), each door a dot coloured by its state.
+  function renderPlan(doors) {
+    const svg = $("plan");
+    if (!plan.site) { show(svg, false); return; }
+    const W = plan.site.width, H = plan.site.height;
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+    const kids = [];
+    for (const z of plan.zones) {
+      if (z.depth !== 0 || !z.polygon) continue;
+      const pts = z.polygon.map(([x, y]) => x + "," + (H - y)).join(" ");
+      const poly = svgEl("polygon", { points: pts, class: "zone " + z.kind });
+      const title = svgEl("title", {});
+      title.textContent = z.name;
+      poly.appendChild(title);
+      kids.push(poly);
+      const cx = z.polygon.reduce((a, p) => a + p[0], 0) / z.polygon.length;
+      const cy = z.polygon.reduce((a, p) => a + p[1], 0) / z.polygon.length;
+      const label = svgEl("text", { x: cx, y: H - cy, class: "zone-label" });
+      label.textContent = z.name;
+      kids.push(label);
+    }
+    for (const d of doors) {
+      if (!d.at) continue;
+      const g = svgEl("g", { class: "door " + d.state + (d.lockdown ? " lockdown" : "") });
+      g.appendChild(svgEl("circle", { cx: d.at[0], cy: H - d.at[1], r: 4.5 }));
+      const t = svgEl("text", { x: d.at[0] + 6, y: H - d.at[1] + 2, class: "door-label" });
+      t.textContent = d.name + " — " + (DOOR_WORDS[d.state] || d.state);
+      g.appendChild(t);
+      kids.push(g);
+    }
+    svg.replaceChildren(...kids);
+    show(svg, true);
+  }
+
+  function renderDoors(doors) {
+    renderPlan(doors);
+    const supervises = st.role === "supervisor" || st.role === "admin";
+    const list = $("door-list");
+    for (const d of doors) {
+      let row = doorRows.get(d.id);
+      if (!row) {
+        row = { li: document.createElement("li"), door: d };
+        row.name = document.createElement("span");
+        row.name.className = "door-name";
+        row.state = document.createElement("span");
+        row.where = document.createElement("span");
+        row.where.className = "door-where";
+        row.li.append(row.name, row.state, row.where);
+        if (d.has_lock) {
+          row.li.append(doorButton("Unlock 10 s", () => doorAction(row.door, "unlock", { duration: "10s", reason: "opened from the console" })));
+          row.li.append(doorButton("Lock", () => doorAction(row.door, "lock", { reason: "locked from the console" })));
+        }
+        if (supervises) {
+          row.lockdown = doorButton("", () => lockdown(row.door.inside, !row.door.lockdown));
+          row.li.append(row.lockdown);
+        }
+        doorRows.set(d.id, row);
+        list.append(row.li);
+      }
+      row.door = d;
+      row.li.className = "door-row " + d.state;
+      text(row.name, d.name);
+      row.state.className = "badge door-state " + d.state;
+      text(row.state, (DOOR_WORDS[d.state] || d.state) + (d.lockdown ? " · lockdown" : ""));
+      text(row.where, (zoneNames[d.outside] || d.outside) + " → " + (zoneNames[d.inside] || d.inside));
+      if (row.lockdown) text(row.lockdown, d.lockdown ? "Lift lockdown" : "Lock down " + (zoneNames[d.inside] || d.inside));
+    }
+  }
+
+  function doorButton(label, fn) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "quiet small";
+    text(b, label);
+    b.addEventListener("click", async () => {
+      b.disabled = true;
+      try { await fn(); } finally { b.disabled = false; }
+    });
+    return b;
+  }
+
+  async function doorAction(d, what, body) {
+    try {
+      await api("POST", "/v1/doors/" + encodeURIComponent(d.id) + "/" + what, body);
+      show($("doors-error"), false);
+    } catch (err) {
+      text($("doors-error"), d.name + ": " + err.message);
+      show($("doors-error"), true);
+    }
+  }
+
+  async function lockdown(zone, on) {
+    const name = zoneNames[zone] || zone;
+    const reason = window.prompt((on ? "Lock down " : "Lift the lockdown of ") + name + "? Say why — it goes on the record.");
+    if (!reason) return;
+    try {
+      await api("POST", "/v1/zones/" + encodeURIComponent(zone) + "/lockdown", { on, reason });
+    } catch (err) {
+      text($("doors-error"), name + ": " + err.message);
+      show($("doors-error"), true);
+    }
   }
 
   // ---- cluster panel ----
