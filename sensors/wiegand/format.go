@@ -1,0 +1,89 @@
+package wiegand
+
+import (
+	"fmt"
+	"math/bits"
+	"time"
+)
+
+// Format is a Wiegand card format: an even parity bit, the facility code,
+// the card number and an odd parity bit, in that order on the wire.
+//
+// The even parity bit makes the first half of the frame (itself included)
+// even; the odd parity bit makes the second half odd. For H10301 that is
+// bits 1–13 and 14–26 counting from 1 (the data bits 2–13 and 14–25, as
+// PROTOCOLS.md and HID's description put it); for H10306, bits 1–17 and
+// 18–34 (the first and last 16 data bits).
+type Format struct {
+	Name         string
+	Bits         int
+	FacilityBits int
+	CardBits     int
+}
+
+// Formats supported.
+var (
+	H10301 = Format{Name: "H10301", Bits: 26, FacilityBits: 8, CardBits: 16}
+	H10306 = Format{Name: "H10306", Bits: 34, FacilityBits: 16, CardBits: 16}
+)
+
+// Formats is the table the decoder looks frames up in, by length.
+var Formats = []Format{H10301, H10306}
+
+// Frame is a decoded card read.
+type Frame struct {
+	Bits     int
+	Facility uint32
+	Card     uint32
+	Raw      uint64    // all the bits, parity included, first bit most significant
+	At       time.Time // start of the first bit
+	Format   string
+}
+
+func formatFor(n int) (Format, bool) {
+	for _, f := range Formats {
+		if f.Bits == n {
+			return f, true
+		}
+	}
+	return Format{}, false
+}
+
+func (f Format) halves(raw uint64) (first, last uint64) {
+	h := uint(f.Bits / 2)
+	return raw >> h, raw & (1<<h - 1)
+}
+
+// Pack returns the raw bits of a card in format f, parity set.
+func (f Format) Pack(facility, card uint32) (uint64, error) {
+	if facility >= 1<<f.FacilityBits || card >= 1<<f.CardBits {
+		return 0, fmt.Errorf("wiegand %s: facility %d or card %d out of range", f.Name, facility, card)
+	}
+	raw := (uint64(facility)<<f.CardBits | uint64(card)) << 1
+	first, last := f.halves(raw)
+	if bits.OnesCount64(first)%2 == 1 {
+		raw |= 1 << (f.Bits - 1)
+	}
+	if bits.OnesCount64(last)%2 == 0 {
+		raw |= 1
+	}
+	return raw, nil
+}
+
+// Unpack checks the parity of raw and returns the frame it holds.
+func (f Format) Unpack(raw uint64) (Frame, error) {
+	first, last := f.halves(raw)
+	if bits.OnesCount64(first)%2 != 0 {
+		return Frame{}, fmt.Errorf("%w: even parity over bits 1-%d of %#x", ErrParity, f.Bits/2, raw)
+	}
+	if bits.OnesCount64(last)%2 != 1 {
+		return Frame{}, fmt.Errorf("%w: odd parity over bits %d-%d of %#x", ErrParity, f.Bits/2+1, f.Bits, raw)
+	}
+	return Frame{
+		Bits:     f.Bits,
+		Facility: uint32(raw >> (1 + f.CardBits) & (1<<f.FacilityBits - 1)),
+		Card:     uint32(raw >> 1 & (1<<f.CardBits - 1)),
+		Raw:      raw,
+		Format:   f.Name,
+	}, nil
+}
