@@ -13,6 +13,7 @@ import (
 
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/pki"
+	"github.com/palisade/palisade/sensors/gpio"
 	"github.com/palisade/palisade/sync/audit"
 	"github.com/palisade/palisade/sync/replica"
 )
@@ -31,6 +32,9 @@ type FacilityOptions struct {
 	CertValidity  time.Duration // of the node certificates it issues; default 90 days
 	AuditInterval time.Duration // between signed audit checkpoints; default one minute
 	NoAudit       bool          // benchmarks only: see Options.NoAudit
+	// Chips and GPIOClock are passed to every node (see Options).
+	Chips     func(name string) (gpio.Chip, error)
+	GPIOClock gpio.Clock
 }
 
 // StartFacility starts every node of f in this process, each with its own
@@ -122,7 +126,7 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 			ClusterListener: cluster[i], HTTPListener: consoles[i], KioskListener: kiosks[i], Peers: peers,
 			ConsoleTLS: consoleTLS, KioskTLS: kioskTLS, NoAudit: o.NoAudit,
 			Simulate: o.Simulate, Logger: log, Tune: tune, Certs: certs,
-			NodeCert: nodeCert, AuditInterval: o.AuditInterval,
+			NodeCert: nodeCert, AuditInterval: o.AuditInterval, Chips: o.Chips, GPIOClock: o.GPIOClock,
 		})
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("start node %s", nd.ID), err)

@@ -27,6 +27,7 @@ import (
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/firmware-sim/door"
 	"github.com/palisade/palisade/sensors/contact"
+	"github.com/palisade/palisade/sensors/gpio"
 	"github.com/palisade/palisade/sync/audit"
 	"github.com/palisade/palisade/sync/replica"
 )
@@ -52,6 +53,12 @@ type Options struct {
 	// simulated. DoorScenario shapes the simulated doors.
 	Simulate     bool
 	DoorScenario door.Scenario
+
+	// Chips opens GPIO chips by name (default: the character devices,
+	// gpio.OpenChip); tests and benchmarks give fakes. GPIOClock is the
+	// clock of the GPIO drivers (default: the system clock).
+	Chips     func(name string) (gpio.Chip, error)
+	GPIOClock gpio.Clock
 
 	Tune func(*replica.Config) // optional: adjust raft settings
 	// Certs returns the certificates this node uses (its own, the CA's);
@@ -149,7 +156,20 @@ func Start(opts Options) (_ *Node, err error) {
 		"user":    accounts.Applier{Known: func(name string) bool { _, ok := f.User(name); return ok }},
 		"door":    doors.Applier{},
 	}
-	n.exec = actuator.NewExecutor(opts.NodeID, outputs(f, opts.NodeID, opts.Simulate), n.log)
+	// Everything the node starts from here is stopped by n.cancel and
+	// waited for by n.wg (Close).
+	ctx, cancel := context.WithCancel(context.Background())
+	n.cancel = cancel
+	n.DoorEvents = make(chan doors.Event, 256)
+	openChip := opts.Chips
+	if openChip == nil {
+		openChip = func(name string) (gpio.Chip, error) { return gpio.OpenChip(name, n.log) }
+	}
+	outs := outputs(f, opts.NodeID, opts.Simulate)
+	for id, o := range n.startDoorHardware(ctx, &chips{open: openChip, byID: map[string]gpio.Chip{}}, n.DoorEvents) {
+		outs[id] = o
+	}
+	n.exec = actuator.NewExecutor(opts.NodeID, outs, n.log)
 	observe := func(as []replica.Applied) {
 		n.Alarms.Observe(as)
 		n.exec.Observe(as)
@@ -182,7 +202,6 @@ func Start(opts Options) (_ *Node, err error) {
 	n.apiMu.Lock()
 	n.Doors = ds
 	n.apiMu.Unlock()
-	n.DoorEvents = make(chan doors.Event, 256)
 	n.reg.MustRegister(n.Alarms.Collector())
 	n.exec.Replica = n.Replica
 
@@ -223,8 +242,6 @@ func Start(opts Options) (_ *Node, err error) {
 		n.kiosk = newHTTPServer(n.API.KioskHandler(), n.log.With("listener", "kiosk"))
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	n.cancel = cancel
 	n.wg.Add(3)
 	go func() { defer n.wg.Done(); n.exec.Run(ctx) }()
 	go func() {

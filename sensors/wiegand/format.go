@@ -87,3 +87,31 @@ func (f Format) Unpack(raw uint64) (Frame, error) {
 		Format:   f.Name,
 	}, nil
 }
+
+// Number is the card as the facility file writes it: the facility code and
+// the card number as one number, facility × 2^CardBits + card (for H10301,
+// facility 62 card 36969 is 4100201).
+func (fr Frame) Number() uint64 {
+	cb := 16
+	if f, ok := formatFor(fr.Bits); ok {
+		cb = f.CardBits
+	}
+	return uint64(fr.Facility)<<cb | uint64(fr.Card)
+}
+
+// FromBits decodes a frame given as its bit count and its bits packed MSB
+// first (how an OSDP reader reports raw card data).
+func FromBits(n int, data []byte) (Frame, error) {
+	f, ok := formatFor(n)
+	if !ok {
+		return Frame{}, fmt.Errorf("%w: %d bits", ErrLength, n)
+	}
+	if len(data)*8 < n {
+		return Frame{}, fmt.Errorf("%w: %d bits in %d bytes", ErrTruncated, n, len(data))
+	}
+	var raw uint64
+	for i := range n {
+		raw = raw<<1 | uint64(data[i/8]>>(7-i%8)&1)
+	}
+	return f.Unpack(raw)
+}

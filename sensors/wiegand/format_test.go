@@ -50,3 +50,23 @@ func TestFormatVectors(t *testing.T) {
 		t.Error("facility 256 packed into 8 bits")
 	}
 }
+
+func TestNumberAndFromBits(t *testing.T) {
+	raw, err := H10301.Pack(62, 36969)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 26 bits MSB first in 4 bytes, as OSDP carries them.
+	data := []byte{byte(raw >> 18), byte(raw >> 10), byte(raw >> 2), byte(raw << 6)}
+	fr, err := FromBits(26, data)
+	if err != nil || fr.Number() != 4100201 {
+		t.Fatalf("FromBits: %+v %v, want card 4100201", fr, err)
+	}
+	data[1] ^= 0x10
+	if _, err := FromBits(26, data); !errors.Is(err, ErrParity) {
+		t.Errorf("a flipped bit: %v, want a parity error", err)
+	}
+	if _, err := FromBits(27, data); !errors.Is(err, ErrLength) {
+		t.Errorf("27 bits: %v", err)
+	}
+}

@@ -1,0 +1,173 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/palisade/palisade/edge/actuator"
+	"github.com/palisade/palisade/edge/doors"
+	"github.com/palisade/palisade/edge/facility"
+	"github.com/palisade/palisade/sensors/gpio"
+	"github.com/palisade/palisade/sensors/wiegand"
+)
+
+// chips opens GPIO chips by name once each: the real character devices,
+// or what Options.Chips gives (tests and benchmarks inject fakes).
+type chips struct {
+	open func(name string) (gpio.Chip, error)
+	mu   sync.Mutex
+	byID map[string]gpio.Chip
+}
+
+func (c *chips) get(name string) (gpio.Chip, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch, ok := c.byID[name]; ok {
+		return ch, nil
+	}
+	ch, err := c.open(name)
+	if err != nil {
+		return nil, err
+	}
+	c.byID[name] = ch
+	return ch, nil
+}
+
+// doorSlot is the role a device plays at a door.
+type doorSlot struct {
+	dev   facility.Device
+	input doors.Input
+	kind  gpio.Kind
+}
+
+// startDoorHardware starts the drivers of the door devices this node reaches
+// through a GPIO chip: contacts, exit buttons and tamper switches as inputs,
+// Wiegand readers on two lines (D0 at the device's line, D1 at the next),
+// and returns the lock relays as outputs for the executor. A device that
+// cannot be opened is logged and left out; the rest of the node runs.
+func (n *Node) startDoorHardware(ctx context.Context, hw *chips, events chan<- doors.Event) map[string]actuator.Output {
+	f := n.opts.Facility
+	outs := map[string]actuator.Output{}
+	clock := n.opts.GPIOClock
+	if clock == nil {
+		clock = gpio.SystemClock()
+	}
+	send := func(ev doors.Event) {
+		select {
+		case events <- ev:
+		case <-ctx.Done():
+		}
+	}
+	for _, d := range f.Doors {
+		if f.DoorNode(d) != n.opts.NodeID {
+			continue
+		}
+		var slots []doorSlot
+		for _, s := range []struct {
+			id    string
+			input doors.Input
+			kind  gpio.Kind
+		}{{d.Contact, doors.ContactInput, gpio.DoorContact}, {d.Exit, doors.ExitInput, gpio.RequestToExit}, {d.Tamper, doors.TamperInput, gpio.Tamper}} {
+			if dev, ok := f.Device(s.id); ok && dev.Transport.Chip != "" && !dev.Transport.Simulated {
+				slots = append(slots, doorSlot{dev, s.input, s.kind})
+			}
+		}
+		for _, s := range slots {
+			in, err := n.openInput(hw, s.dev, s.kind, clock)
+			if err != nil {
+				n.log.Error("door input not started", "door", d.ID, "device", s.dev.ID, "err", err)
+				continue
+			}
+			dev, input := s.dev.ID, s.input
+			n.wg.Add(1)
+			go func() {
+				defer n.wg.Done()
+				err := in.Run(ctx, func(o gpio.Observation) {
+					send(doors.Event{Device: dev, Input: input, Active: o.Active, At: o.At})
+				})
+				if err != nil && ctx.Err() == nil {
+					n.log.Error("door input stopped", "device", dev, "err", err)
+				}
+			}()
+		}
+		if dev, ok := f.Device(d.Reader); ok && dev.Kind == facility.DeviceWiegandReader && dev.Transport.Chip != "" && !dev.Transport.Simulated {
+			if err := n.startWiegand(ctx, hw, dev, clock, send); err != nil {
+				n.log.Error("Wiegand reader not started", "door", d.ID, "device", dev.ID, "err", err)
+			}
+		}
+		if dev, ok := f.Device(d.Lock); ok && dev.Transport.Chip != "" && !dev.Transport.Simulated {
+			out, err := n.openOutput(ctx, hw, dev, clock)
+			if err != nil {
+				n.log.Error("door lock not started: it will not move", "door", d.ID, "device", dev.ID, "err", err)
+				continue
+			}
+			outs[dev.ID] = out
+		}
+	}
+	return outs
+}
+
+func (n *Node) openInput(hw *chips, dev facility.Device, kind gpio.Kind, clock gpio.Clock) (*gpio.Input, error) {
+	chip, err := hw.get(dev.Transport.Chip)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := chip.Input(dev.Transport.Line, gpio.LineOptions{Consumer: "palisade-" + dev.ID})
+	if err != nil {
+		return nil, err
+	}
+	return gpio.NewInput(gpio.InputConfig{Name: dev.ID, Kind: kind}, raw, clock)
+}
+
+func (n *Node) openOutput(ctx context.Context, hw *chips, dev facility.Device, clock gpio.Clock) (*gpio.Output, error) {
+	chip, err := hw.get(dev.Transport.Chip)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := chip.Output(dev.Transport.Line, false, gpio.LineOptions{Consumer: "palisade-" + dev.ID})
+	if err != nil {
+		return nil, err
+	}
+	out, err := gpio.NewOutput(gpio.OutputConfig{Name: dev.ID}, raw, clock, n.log)
+	if err != nil {
+		return nil, err
+	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := out.Run(ctx); err != nil && ctx.Err() == nil {
+			n.log.Error("lock output stopped", "device", dev.ID, "err", err)
+		}
+	}()
+	return out, nil
+}
+
+func (n *Node) startWiegand(ctx context.Context, hw *chips, dev facility.Device, clock gpio.Clock, send func(doors.Event)) error {
+	chip, err := hw.get(dev.Transport.Chip)
+	if err != nil {
+		return err
+	}
+	d0, err := chip.Input(dev.Transport.Line, gpio.LineOptions{Consumer: "palisade-" + dev.ID + "-d0"})
+	if err != nil {
+		return err
+	}
+	d1, err := chip.Input(dev.Transport.Line+1, gpio.LineOptions{Consumer: "palisade-" + dev.ID + "-d1"})
+	if err != nil {
+		return fmt.Errorf("D1 at line %d: %w", dev.Transport.Line+1, err)
+	}
+	r := wiegand.NewReader(dev.ID, d0, d1, wiegand.DefaultTiming(), clock, n.log)
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		err := r.Run(ctx, func(fr wiegand.Frame) {
+			send(doors.Event{Device: dev.ID, Input: doors.CardInput, Card: fr.Number(), At: fr.At})
+		}, func(err error) {
+			n.log.Warn("bad Wiegand frame", "device", dev.ID, "err", err)
+		})
+		if err != nil && ctx.Err() == nil {
+			n.log.Error("Wiegand reader stopped", "device", dev.ID, "err", err)
+		}
+	}()
+	return nil
+}

@@ -1,0 +1,146 @@
+package node_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/palisade/palisade/edge/alarm"
+	"github.com/palisade/palisade/edge/facility"
+	"github.com/palisade/palisade/edge/node"
+	"github.com/palisade/palisade/examples"
+	"github.com/palisade/palisade/sensors/contact"
+	"github.com/palisade/palisade/sensors/gpio"
+	"github.com/palisade/palisade/sensors/gpio/gpiotest"
+	"github.com/palisade/palisade/sensors/wiegand"
+	"github.com/palisade/palisade/sync/replica/replicatest"
+)
+
+// wiredControlRoom is the example facility with the control room door on a
+// GPIO chip: contact on line 1, exit button on 2, the Wiegand reader's D0/D1
+// on 3/4, the strike relay on 5; staff may pass at any hour.
+func wiredControlRoom(t *testing.T) *facility.Facility {
+	t.Helper()
+	f, err := facility.Parse("facility.yaml", examples.Facility)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string]int{"cr-door-contact": 1, "cr-door-exit": 2, "cr-door": 3, "cr-door-strike": 5}
+	for i, d := range f.Devices {
+		if l, ok := lines[d.ID]; ok {
+			f.Devices[i].Transport = facility.Transport{Chip: "gpiochip9", Line: l}
+		}
+	}
+	for i, d := range f.Doors {
+		if d.ID == "control-room-door" {
+			f.Doors[i].Access = []facility.AccessRule{{Roles: []facility.PersonRole{facility.PersonStaff}}}
+		}
+	}
+	if err := f.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// The control room door through its real drivers, fed by replayed edges on
+// a fake GPIO chip: a Wiegand card frame, a bouncing contact, a corrupted
+// frame, an officer's relock, an opening without a card.
+func TestDoorDriversFedByReplayedEdges(t *testing.T) {
+	f := wiredControlRoom(t)
+	chip := gpiotest.NewChip()
+	chip.InputLine(1).SetLevel(false) // door closed
+	chip.InputLine(2).SetLevel(false) // exit button released; D0/D1 idle high
+	nodes, err := node.StartFacility(f, node.FacilityOptions{
+		DataDir: t.TempDir(), FreePorts: true, CA: testCA(),
+		Chips:  func(name string) (gpio.Chip, error) { return chip, nil },
+		Logger: func(string) *slog.Logger { return replicatest.Logger(t) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		t.Cleanup(func() { n.Close() })
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	officer := login(t, ctx, nodes[2], "officer")
+	stream, err := officer.Events(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if st, err := officer.Cluster(ctx); err == nil && st.Quorum {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	state := func(want string) {
+		t.Helper()
+		for {
+			ds, err := officer.Doors(ctx)
+			for _, d := range ds {
+				if d.ID == "control-room-door" && d.State == want {
+					return
+				}
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("control room door never %s: %+v %v", want, ds, err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	card := func(raw uint64, bits int) {
+		ps := wiegand.Pulses(raw, bits, time.Now(), wiegand.DefaultWire())
+		d0, d1 := wiegand.LineEdges(ps)
+		chip.InputLine(3).Push(d0...)
+		chip.InputLine(4).Push(d1...)
+	}
+	contactTo := func(open bool) {
+		now := time.Now()
+		// A bouncing contact: five changes within 3 ms, settling on open.
+		var es []contact.Edge
+		for i := range 5 {
+			es = append(es, contact.Edge{High: (i%2 == 0) == open, At: now.Add(time.Duration(i) * 600 * time.Microsecond)})
+		}
+		chip.InputLine(1).Push(es...)
+	}
+	strike := chip.OutputLine(5)
+
+	// Anna Kowalski's card (facility 62, card 36969 = 4100201).
+	raw, _ := wiegand.H10301.Pack(62, 36969)
+	card(raw, 26)
+	select {
+	case on := <-strike.Written():
+		if !on {
+			t.Fatal("the strike was switched off first")
+		}
+	case <-ctx.Done():
+		t.Fatal("a granted card did not move the strike")
+	}
+	state("unlocked")
+	contactTo(true)
+	state("open")
+	contactTo(false)
+	state("unlocked")
+
+	// A frame with a flipped bit is refused by the decoder: no card, no
+	// alarm, the door untouched.
+	card(raw^1<<7, 26)
+
+	if _, err := officer.LockDoor(ctx, "control-room-door", "end of shift"); err != nil {
+		t.Fatal(err)
+	}
+	state("secure")
+	contactTo(true)
+	for {
+		ev := next(t, ctx, stream)
+		if ev.Type == alarm.EventRaised && ev.Alarm.Kind == "door.forced" {
+			break
+		}
+		if ev.Alarm.Kind == "door.invalid_card" {
+			t.Fatalf("the corrupted frame reached the door: %+v", ev.Alarm)
+		}
+	}
+	state("forced")
+}
