@@ -17,6 +17,7 @@ type Options struct {
 	Throughput bool // replication throughput, replica vs bare raft
 	Failover   bool // SIGKILL failover, Palisade timing vs raft's defaults
 	AlarmPath  bool // device alarm → commit → SSE, idle and under background load
+	DoorPath   bool // edge on a door contact's line → forced-door alarm → commit → SSE
 
 	BackgroundRate int // event.record commands/s of background load for the alarm path (10000)
 	AlarmSamples   int // probes per alarm-path row (300)
@@ -46,7 +47,7 @@ type Options struct {
 // benchmarks, about 2–3 minutes in all.
 func DefaultOptions() Options {
 	return Options{
-		Throughput: true, Failover: true, AlarmPath: true,
+		Throughput: true, Failover: true, AlarmPath: true, DoorPath: true,
 		BackgroundRate: 10000, AlarmSamples: 300,
 		Clients: 256, EventSize: 256,
 		Warmup: time.Second, Duration: 5 * time.Second, Rounds: 3,
@@ -56,8 +57,8 @@ func DefaultOptions() Options {
 
 func (o Options) withDefaults() Options {
 	d := DefaultOptions()
-	if !o.Throughput && !o.Failover && !o.AlarmPath {
-		o.Throughput, o.Failover, o.AlarmPath = true, true, true
+	if !o.Throughput && !o.Failover && !o.AlarmPath && !o.DoorPath {
+		o.Throughput, o.Failover, o.AlarmPath, o.DoorPath = true, true, true, true
 	}
 	if o.BackgroundRate <= 0 {
 		o.BackgroundRate = d.BackgroundRate
@@ -128,6 +129,23 @@ func Run(ctx context.Context, w io.Writer, opts Options) error {
 		}
 		if len(rows) > 0 {
 			printAlarmPath(w, opts, rows)
+		}
+	}
+	if opts.DoorPath && ctx.Err() == nil {
+		var rows []alarmPathRow
+		for _, trusted := range []bool{false, true} {
+			if trusted && !opts.Trust {
+				break
+			}
+			r, err := runDoorPath(ctx, root, opts, trusted)
+			rows = append(rows, r...)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("bench: door path: %w", err))
+				break
+			}
+		}
+		if len(rows) > 0 {
+			printAlarmPathTitled(w, opts, rows, "Door path: edge on a door contact's GPIO line → debounce (20 ms) → forced door → alarm → quorum commit → SSE on another node's console")
 		}
 	}
 	if opts.Failover && ctx.Err() == nil {

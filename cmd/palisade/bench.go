@@ -17,7 +17,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	o := bench.DefaultOptions()
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	only := fs.String("only", "", `"throughput", "alarmpath" or "failover" (default: all three)`)
+	only := fs.String("only", "", `"throughput", "alarmpath", "doorpath" or "failover" (default: all four)`)
 	fs.DurationVar(&o.Duration, "duration", o.Duration, "throughput measuring window")
 	fs.IntVar(&o.Rounds, "rounds", o.Rounds, "throughput replica/bare pairs (the verdict takes the median)")
 	fs.IntVar(&o.Kills, "kills", o.Kills, "leader kills per failover column")
@@ -27,15 +27,19 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&o.Trust, "trust", false, "also measure, side by side, the replica and the alarm path with mutual TLS and the audit tree on")
 	fs.StringVar(&o.Dir, "dir", "", "where the nodes' data directories go (default: the system temp dir)")
 	cpu := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	level := fs.String("log-level", "", "print the nodes' log at this level (debug, info, warn, error) on stderr; default: silent")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *level != "" {
+		o.Logger = newLogger(stderr, *level)
+	}
 	switch *only {
 	case "":
-	case "throughput", "alarmpath", "failover":
-		o.Throughput, o.AlarmPath, o.Failover = *only == "throughput", *only == "alarmpath", *only == "failover"
+	case "throughput", "alarmpath", "doorpath", "failover":
+		o.Throughput, o.AlarmPath, o.DoorPath, o.Failover = *only == "throughput", *only == "alarmpath", *only == "doorpath", *only == "failover"
 	default:
-		return fmt.Errorf("--only %q: want throughput, alarmpath or failover", *only)
+		return fmt.Errorf("--only %q: want throughput, alarmpath, doorpath or failover", *only)
 	}
 	if *cpu != "" {
 		f, err := os.Create(*cpu)

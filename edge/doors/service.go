@@ -56,7 +56,10 @@ type Service struct {
 	raiser  Raiser
 	rep     Replica
 	log     *slog.Logger
-	effects chan pending
+	// Alarms have their own queue and worker: a forced door's alarm must
+	// not wait behind the commit of the previous state change.
+	alarms  chan pending
+	effects chan pending // lock releases and states, in order
 
 	mu       sync.Mutex // guards doors (Handle, Tick and Observe come from different goroutines)
 	doors    map[string]*entry
@@ -85,7 +88,7 @@ func NewService(f *facility.Facility, node string, raiser Raiser, rep Replica, l
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{f: f, node: node, access: access, raiser: raiser, rep: rep, log: log.With("component", "doors"),
-		effects: make(chan pending, 1024), doors: map[string]*entry{}, byDevice: map[string]*entry{}, byLock: map[string]*entry{}}
+		alarms: make(chan pending, 1024), effects: make(chan pending, 1024), doors: map[string]*entry{}, byDevice: map[string]*entry{}, byLock: map[string]*entry{}}
 	for _, d := range f.Doors {
 		if f.DoorNode(d) != node {
 			continue
@@ -213,8 +216,12 @@ func (s *Service) lockedDown(zone string) bool {
 
 func (s *Service) queue(d facility.Door, es []Effect, at time.Time) {
 	for _, e := range es {
+		q := s.effects
+		if e.Alarm != nil {
+			q = s.alarms
+		}
 		select {
-		case s.effects <- pending{d, e, at}:
+		case q <- pending{d, e, at}:
 		default:
 			// The effect worker is far behind (no quorum for minutes):
 			// alarms still reach the outbox through RaiseLocal's own
@@ -231,8 +238,9 @@ func (s *Service) Run(ctx context.Context, events <-chan Event, now func() time.
 		tick = 250 * time.Millisecond
 	}
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); s.work(ctx) }()
+	wg.Add(2)
+	go func() { defer wg.Done(); s.work(ctx, s.alarms) }()
+	go func() { defer wg.Done(); s.work(ctx, s.effects) }()
 	t := time.NewTicker(tick)
 	defer func() { t.Stop(); wg.Wait() }()
 	for {
@@ -247,15 +255,16 @@ func (s *Service) Run(ctx context.Context, events <-chan Event, now func() time.
 	}
 }
 
-// work carries out effects one after another: alarms through the alarm
-// core (kept locally when there is no quorum), lock releases as committed
-// actuate requests (never without a quorum), states as door.state commands.
-func (s *Service) work(ctx context.Context) {
+// work carries out the effects of q one after another: alarms through the
+// alarm core (kept locally when there is no quorum), lock releases as
+// committed actuate requests (never without a quorum), states as
+// door.state commands.
+func (s *Service) work(ctx context.Context, q <-chan pending) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case p := <-s.effects:
+		case p := <-q:
 			s.apply(ctx, p)
 		}
 	}
@@ -266,8 +275,12 @@ func (s *Service) apply(ctx context.Context, p pending) {
 	defer cancel()
 	switch {
 	case p.e.Alarm != nil:
+		start := time.Now()
 		if _, err := s.raiser.RaiseLocal(ctx, *p.e.Alarm); err != nil {
 			s.log.Error("door alarm not raised", "door", p.door.ID, "kind", p.e.Alarm.Kind, "err", err)
+		}
+		if d := time.Since(start); d > 500*time.Millisecond {
+			s.log.Warn("door alarm slow to commit", "door", p.door.ID, "kind", p.e.Alarm.Kind, "took", d, "since_event", time.Since(p.at))
 		}
 	case p.e.Unlock > 0:
 		dev, _ := s.f.Device(p.door.Lock)

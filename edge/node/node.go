@@ -263,7 +263,7 @@ func Start(opts Options) (_ *Node, err error) {
 			Interval: opts.AuditInterval, Now: opts.Now, Logger: n.log}
 		n.wg.Add(1)
 		go func() { defer n.wg.Done(); n.signer.Run(ctx) }()
-	} else {
+	} else if !opts.NoAudit {
 		n.log.Warn("audit checkpoints are not signed: this node has no certificate")
 	}
 	if opts.Certs != nil {

@@ -1,0 +1,131 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/palisade/palisade/edge/alarm"
+	"github.com/palisade/palisade/edge/api/apiclient"
+	"github.com/palisade/palisade/edge/facility"
+	"github.com/palisade/palisade/edge/node"
+	"github.com/palisade/palisade/edge/pki"
+	"github.com/palisade/palisade/examples"
+	"github.com/palisade/palisade/sensors/contact"
+	"github.com/palisade/palisade/sensors/gpio"
+	"github.com/palisade/palisade/sensors/gpio/gpiotest"
+)
+
+// benchDoor is the door the door-path benchmark forces open: its contact is
+// on line 1 of a fake GPIO chip, read by the real gpio driver with its
+// real debounce, on the system clock.
+const benchDoor = "control-room-door"
+
+// runDoorPath measures an edge on a door contact's input line → debounced
+// by the gpio driver → the door's state machine (forced: opened while
+// locked) → alarm through the alarm core → quorum commit → the event on
+// another node's console stream, idle and under the background load of the
+// alarm path. The clock starts when the edge is handed to the line.
+func runDoorPath(ctx context.Context, root string, o Options, trusted bool) ([]alarmPathRow, error) {
+	f, err := facility.Parse("examples/facility.yaml", examples.Facility)
+	if err != nil {
+		return nil, err
+	}
+	door, _ := f.Door(benchDoor)
+	for i, d := range f.Devices {
+		if d.ID == door.Contact {
+			f.Devices[i].Transport = facility.Transport{Chip: "bench", Line: 1}
+		}
+	}
+	chip := gpiotest.NewChip()
+	line := chip.InputLine(1)
+	line.SetLevel(false) // closed
+	fo := node.FacilityOptions{
+		DataDir: filepath.Join(root, "doorpath-plain"), FreePorts: true, NoAudit: true,
+		Chips:  func(string) (gpio.Chip, error) { return chip, nil },
+		Logger: func(id string) *slog.Logger { return nodeLogger(o, "node", id) },
+	}
+	var login []apiclient.Option
+	if trusted {
+		ca, err := pki.NewCA(f.ID, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		fo.DataDir, fo.NoAudit, fo.CA, fo.AuditInterval = filepath.Join(root, "doorpath-trusted"), false, ca, time.Second
+		login = append(login, apiclient.WithRoots(ca.Pool()))
+	}
+	nodes, err := node.StartFacility(f, fo)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, n := range nodes {
+			n.Close()
+		}
+	}()
+	leader, err := waitNodeLeader(ctx, nodes)
+	if err != nil {
+		return nil, err
+	}
+	owner := f.DoorNode(door)
+	var watcher *node.Node
+	for _, n := range nodes {
+		if n.Replica.ID() != owner && n != leader {
+			watcher = n
+		}
+	}
+	if watcher == nil { // the owner leads: watch from any other node
+		for _, n := range nodes {
+			if n.Replica.ID() != owner {
+				watcher = n
+			}
+		}
+	}
+	console, err := apiclient.Login(ctx, watcher.URL(), "officer", "demo-officer", login...)
+	if err != nil {
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	events, err := console.Events(sctx)
+	if err != nil {
+		return nil, err
+	}
+	role := "follower"
+	if leader.Replica.ID() == owner {
+		role = "leader"
+	}
+	config := fmt.Sprintf("door, %s owner", role)
+	if trusted {
+		config += ", mTLS + audit"
+	}
+	var rows []alarmPathRow
+	for _, rate := range []int{0, o.BackgroundRate / 2, o.BackgroundRate} {
+		row, err := measureAlarmPath(ctx, leader, events, rate, o, forceProbe(line))
+		if err != nil {
+			return rows, err
+		}
+		row.Config = config
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// forceProbe closes the door (settling for longer than the debounce), then
+// opens it without a card: forced. Every probe after the first repeats the
+// open forced-door alarm, which is committed and streamed like a new one.
+func forceProbe(line *gpiotest.Input) probe {
+	return func(ctx context.Context, i int) (time.Time, time.Duration, func(alarm.Event) bool, bool, error) {
+		line.Push(contact.Edge{High: false, At: time.Now()})
+		if !sleepCtx(ctx, 80*time.Millisecond) {
+			return time.Time{}, 0, nil, false, ctx.Err()
+		}
+		start := time.Now()
+		line.Push(contact.Edge{High: true, At: start})
+		return start, 0, func(ev alarm.Event) bool {
+			return ev.Alarm.Kind == "door.forced" && (ev.Type == alarm.EventRaised || ev.Type == alarm.EventRepeated)
+		}, false, nil
+	}
+}
