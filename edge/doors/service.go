@@ -50,12 +50,12 @@ type Replica interface {
 
 // Service runs the doors of one node.
 type Service struct {
-	f       *facility.Facility
-	node    string
-	access  *Access
-	raiser  Raiser
-	rep     Replica
-	log     *slog.Logger
+	f      *facility.Facility
+	node   string
+	access *Access
+	raiser Raiser
+	rep    Replica
+	log    *slog.Logger
 	// Alarms have their own queue and worker: a forced door's alarm must
 	// not wait behind the commit of the previous state change.
 	alarms  chan pending

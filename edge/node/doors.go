@@ -15,6 +15,7 @@ import (
 	"github.com/palisade/palisade/edge/api"
 	"github.com/palisade/palisade/edge/doors"
 	"github.com/palisade/palisade/edge/facility"
+	"github.com/palisade/palisade/sensors/wiegand"
 	"github.com/palisade/palisade/sync/command"
 	"github.com/palisade/palisade/sync/replica"
 )
@@ -159,7 +160,18 @@ func (n *Node) simulateDoorTraffic(ctx context.Context, events chan<- doors.Even
 		if rng.IntN(8) == 0 {
 			card = 9000000 + uint64(rng.IntN(1000)) // a card nobody holds
 		}
-		if !send(doors.Event{Device: d.Reader, Input: doors.CardInput, Card: card, At: n.opts.Now()}) || !wait(time.Second) {
+		if sim := n.osdpSim[d.Reader]; sim != nil {
+			// A real OSDP exchange: the simulated reader reports the card
+			// over the secure channel to this node's control panel.
+			raw, err := wiegand.H10301.Pack(uint32(card>>16), uint32(card&0xffff))
+			if err != nil {
+				continue
+			}
+			sim.Swipe(26, wiegand.Bytes(raw, 26))
+		} else if !send(doors.Event{Device: d.Reader, Input: doors.CardInput, Card: card, At: n.opts.Now()}) {
+			return
+		}
+		if !wait(time.Second) {
 			return
 		}
 		if !n.Doors.WouldGrant(d.ID, card, n.opts.Now()) {

@@ -26,6 +26,7 @@ import (
 	"github.com/palisade/palisade/edge/eventlog"
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/firmware-sim/door"
+	osdpsim "github.com/palisade/palisade/firmware-sim/osdp"
 	"github.com/palisade/palisade/sensors/contact"
 	"github.com/palisade/palisade/sensors/gpio"
 	"github.com/palisade/palisade/sync/audit"
@@ -94,8 +95,10 @@ type Node struct {
 	kioskLn    net.Listener
 	reg        *prometheus.Registry
 
-	apiMu  sync.Mutex // guards API for the replica's observer
-	signer *audit.Signer
+	apiMu   sync.Mutex // guards API for the replica's observer
+	signer  *audit.Signer
+	osdpSim map[string]*osdpsim.Reader // simulated OSDP readers by device id (demo)
+	osdpBus *osdpsim.Bus
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -242,6 +245,15 @@ func Start(opts Options) (_ *Node, err error) {
 		n.kiosk = newHTTPServer(n.API.KioskHandler(), n.log.With("listener", "kiosk"))
 	}
 
+	sendDoor := func(ev doors.Event) {
+		select {
+		case n.DoorEvents <- ev:
+		case <-ctx.Done():
+		}
+	}
+	if err := n.startOSDP(ctx, sendDoor); err != nil {
+		return nil, err
+	}
 	n.wg.Add(3)
 	go func() { defer n.wg.Done(); n.exec.Run(ctx) }()
 	go func() {

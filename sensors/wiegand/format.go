@@ -115,3 +115,15 @@ func FromBits(n int, data []byte) (Frame, error) {
 	}
 	return f.Unpack(raw)
 }
+
+// Bytes packs a raw frame of n bits MSB first, as an OSDP reader reports
+// it (the inverse of FromBits).
+func Bytes(raw uint64, n int) []byte {
+	out := make([]byte, (n+7)/8)
+	for i := range n {
+		if raw>>(n-1-i)&1 == 1 {
+			out[i/8] |= 0x80 >> (i % 8)
+		}
+	}
+	return out
+}
