@@ -42,9 +42,18 @@ func runDoorPath(ctx context.Context, root string, o Options, trusted bool) ([]a
 	chip := gpiotest.NewChip()
 	line := chip.InputLine(1)
 	line.SetLevel(false) // closed
+	others := gpiotest.NewChip() // the facility's other GPIO inputs (fences, panic button), at rest
+	for _, l := range []int{5, 6, 7} {
+		others.InputLine(l).SetLevel(false)
+	}
 	fo := node.FacilityOptions{
 		DataDir: filepath.Join(root, "doorpath-plain"), FreePorts: true, NoAudit: true,
-		Chips:  func(string) (gpio.Chip, error) { return chip, nil },
+		Chips: func(name string) (gpio.Chip, error) {
+			if name == "bench" {
+				return chip, nil
+			}
+			return others, nil
+		},
 		Logger: func(id string) *slog.Logger { return nodeLogger(o, "node", id) },
 	}
 	var login []apiclient.Option

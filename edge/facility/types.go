@@ -124,6 +124,10 @@ type Device struct {
 	// Zones are the ids of the zones the device watches or guards.
 	Zones     []string  `yaml:"zones"`
 	Transport Transport `yaml:"transport"`
+	// Input says what a gpio_input is wired to: door_contact, exit,
+	// tamper, panic, fence or vehicle_loop. A panic button or a fence
+	// sensor that is not part of a door raises its own alarm.
+	Input string `yaml:"input,omitempty"`
 }
 
 // Door is a supervised (and usually controlled) door: the devices that

@@ -227,6 +227,12 @@ func (f *Facility) validateDevices(l *errorList, zones ids) {
 		if t.Line < 0 {
 			l.add(p+".transport.line", "must not be negative")
 		}
+		if d.Input != "" && !slices.Contains(inputKinds, d.Input) {
+			l.add(p+".input", fmt.Sprintf("unknown input %q: want %s", d.Input, strings.Join(inputKinds, ", ")))
+		}
+		if d.Input != "" && d.Kind != DeviceGPIOInput {
+			l.add(p+".input", "only a gpio_input says what it is wired to")
+		}
 	}
 }
 
@@ -278,6 +284,9 @@ func (s ids) ref(l *errorList, path, id, what string) {
 		l.add(path, fmt.Sprintf("unknown %s %q", what, id))
 	}
 }
+
+// inputKinds are what a gpio_input may be wired to.
+var inputKinds = []string{"door_contact", "exit", "tamper", "panic", "fence", "vehicle_loop"}
 
 // doorDevice is one device slot of a door and the kinds it accepts.
 type doorDevice struct {

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/palisade/palisade/edge/actuator"
+	"github.com/palisade/palisade/edge/alarm"
 	"github.com/palisade/palisade/edge/doors"
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/sensors/gpio"
@@ -170,4 +171,68 @@ func (n *Node) startWiegand(ctx context.Context, hw *chips, dev facility.Device,
 		}
 	}()
 	return nil
+}
+
+// inputAlarm is what a standalone input raises when it becomes active.
+var inputAlarm = map[string]struct {
+	kind     string
+	priority alarm.Priority
+	what     string
+}{
+	"panic":  {"panic.button", 1, "panic button pressed"},
+	"fence":  {"fence.alarm", 1, "fence sensor triggered: climbing or cutting"},
+	"tamper": {"device.tamper", 2, "tamper switch opened"},
+}
+
+// startInputs starts the GPIO inputs of this node that are not part of a
+// door — panic buttons, fence sensors, tamper switches — each raising its
+// alarm (local first, replicated when it can be) when it becomes active.
+// In simulation without injected chips there is no hardware to open.
+func (n *Node) startInputs(ctx context.Context, hw *chips) {
+	f := n.opts.Facility
+	if n.opts.Simulate && n.opts.Chips == nil {
+		return
+	}
+	ofDoor := map[string]bool{}
+	for _, d := range f.Doors {
+		for _, id := range []string{d.Contact, d.Exit, d.Tamper, d.Reader, d.Lock} {
+			ofDoor[id] = true
+		}
+	}
+	clock := n.opts.GPIOClock
+	if clock == nil {
+		clock = gpio.SystemClock()
+	}
+	for _, dev := range f.DevicesOf(n.opts.NodeID) {
+		ia, ok := inputAlarm[dev.Input]
+		if dev.Kind != facility.DeviceGPIOInput || ofDoor[dev.ID] || dev.Transport.Chip == "" || dev.Transport.Simulated || !ok {
+			continue
+		}
+		in, err := n.openInput(hw, dev, gpio.Kind(dev.Input), clock)
+		if err != nil {
+			n.log.Error("input not started", "device", dev.ID, "err", err)
+			continue
+		}
+		zone := ""
+		if len(dev.Zones) > 0 {
+			zone = dev.Zones[0]
+		}
+		dev := dev
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			err := in.Run(ctx, func(o gpio.Observation) {
+				if !o.Active {
+					return
+				}
+				if _, err := n.Alarms.RaiseLocal(ctx, alarm.Raise{Key: ia.kind + "/" + dev.ID, Kind: ia.kind, Priority: ia.priority,
+					Zone: zone, Device: dev.ID, Message: dev.ID + ": " + ia.what}); err != nil && ctx.Err() == nil {
+					n.log.Error("input alarm not raised", "device", dev.ID, "err", err)
+				}
+			})
+			if err != nil && ctx.Err() == nil {
+				n.log.Error("input stopped", "device", dev.ID, "err", err)
+			}
+		}()
+	}
 }

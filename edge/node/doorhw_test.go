@@ -51,9 +51,15 @@ func TestDoorDriversFedByReplayedEdges(t *testing.T) {
 	chip := gpiotest.NewChip()
 	chip.InputLine(1).SetLevel(false) // door closed
 	chip.InputLine(2).SetLevel(false) // exit button released; D0/D1 idle high
+	gpiochip0 := quietChip() // the fences and the panic button, untouched here
 	nodes, err := node.StartFacility(f, node.FacilityOptions{
 		DataDir: t.TempDir(), FreePorts: true, CA: testCA(),
-		Chips:  func(name string) (gpio.Chip, error) { return chip, nil },
+		Chips: func(name string) (gpio.Chip, error) {
+			if name == "gpiochip9" {
+				return chip, nil
+			}
+			return gpiochip0, nil
+		},
 		Logger: func(string) *slog.Logger { return replicatest.Logger(t) },
 	})
 	if err != nil {
@@ -143,4 +149,61 @@ func TestDoorDriversFedByReplayedEdges(t *testing.T) {
 		}
 	}
 	state("forced")
+}
+
+// quietChip is gpiochip0 of the example: fence sensors on lines 5 and 6 and
+// the yard's panic button on 7, all at rest (low).
+func quietChip() *gpiotest.Chip {
+	c := gpiotest.NewChip()
+	for _, l := range []int{5, 6, 7} {
+		c.InputLine(l).SetLevel(false)
+	}
+	return c
+}
+
+// A panic button and a fence sensor on their GPIO lines raise priority-1
+// alarms with their zone, seen on another node's console.
+func TestPanicButtonAndFenceRaiseAlarms(t *testing.T) {
+	f, err := facility.Parse("facility.yaml", examples.Facility)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chip := quietChip()
+	nodes, err := node.StartFacility(f, node.FacilityOptions{
+		DataDir: t.TempDir(), FreePorts: true, CA: testCA(),
+		Chips:  func(string) (gpio.Chip, error) { return chip, nil },
+		Logger: func(string) *slog.Logger { return replicatest.Logger(t) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		t.Cleanup(func() { n.Close() })
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	officer := login(t, ctx, nodes[0], "officer")
+	stream, err := officer.Events(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if st, err := officer.Cluster(ctx); err == nil && st.Quorum {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	now := time.Now()
+	chip.InputLine(7).Push(contact.Edge{High: true, At: now})
+	chip.InputLine(5).Push(contact.Edge{High: true, At: now}, contact.Edge{High: false, At: now.Add(2 * time.Millisecond)}, contact.Edge{High: true, At: now.Add(3 * time.Millisecond)})
+	want := map[string]string{"panic.button": "yard", "fence.alarm": "sterile-north"}
+	for len(want) > 0 {
+		ev := next(t, ctx, stream)
+		if zone, ok := want[ev.Alarm.Kind]; ok && ev.Type == alarm.EventRaised {
+			if ev.Alarm.Priority != 1 || ev.Alarm.Zone != zone {
+				t.Errorf("%s: %+v", ev.Alarm.Kind, ev.Alarm)
+			}
+			delete(want, ev.Alarm.Kind)
+		}
+	}
 }

@@ -169,7 +169,8 @@ func Start(opts Options) (_ *Node, err error) {
 		openChip = func(name string) (gpio.Chip, error) { return gpio.OpenChip(name, n.log) }
 	}
 	outs := outputs(f, opts.NodeID, opts.Simulate)
-	for id, o := range n.startDoorHardware(ctx, &chips{open: openChip, byID: map[string]gpio.Chip{}}, n.DoorEvents) {
+	hw := &chips{open: openChip, byID: map[string]gpio.Chip{}}
+	for id, o := range n.startDoorHardware(ctx, hw, n.DoorEvents) {
 		outs[id] = o
 	}
 	n.exec = actuator.NewExecutor(opts.NodeID, outs, n.log)
@@ -254,6 +255,7 @@ func Start(opts Options) (_ *Node, err error) {
 	if err := n.startOSDP(ctx, sendDoor); err != nil {
 		return nil, err
 	}
+	n.startInputs(ctx, hw)
 	n.wg.Add(3)
 	go func() { defer n.wg.Done(); n.exec.Run(ctx) }()
 	go func() {
