@@ -41,7 +41,7 @@ func runDoorPath(ctx context.Context, root string, o Options, trusted bool) ([]a
 	}
 	chip := gpiotest.NewChip()
 	line := chip.InputLine(1)
-	line.SetLevel(false) // closed
+	line.SetLevel(false)         // closed
 	others := gpiotest.NewChip() // the facility's other GPIO inputs (fences, panic button), at rest
 	for _, l := range []int{5, 6, 7} {
 		others.InputLine(l).SetLevel(false)

@@ -51,7 +51,7 @@ func TestDoorDriversFedByReplayedEdges(t *testing.T) {
 	chip := gpiotest.NewChip()
 	chip.InputLine(1).SetLevel(false) // door closed
 	chip.InputLine(2).SetLevel(false) // exit button released; D0/D1 idle high
-	gpiochip0 := quietChip() // the fences and the panic button, untouched here
+	gpiochip0 := quietChip()          // the fences and the panic button, untouched here
 	nodes, err := node.StartFacility(f, node.FacilityOptions{
 		DataDir: t.TempDir(), FreePorts: true, CA: testCA(),
 		Chips: func(name string) (gpio.Chip, error) {
