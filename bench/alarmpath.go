@@ -46,21 +46,14 @@ func runAlarmPath(ctx context.Context, root string, o Options, trusted bool) ([]
 		return nil, err
 	}
 	fo := node.FacilityOptions{
-		DataDir: filepath.Join(root, "alarmpath-plain"), FreePorts: true, NoAudit: true,
+		DataDir: filepath.Join(root, "alarmpath"), FreePorts: true,
 		Logger: func(id string) *slog.Logger { return nodeLogger(o, "node", id) },
 	}
 	config := "plain"
-	var login []apiclient.Option
 	if trusted {
-		ca, err := pki.NewCA(f.ID, time.Now())
-		if err != nil {
-			return nil, err
-		}
-		fo.DataDir, fo.NoAudit, fo.CA, fo.AuditInterval = filepath.Join(root, "alarmpath-trusted"), false, ca, time.Second
 		config = "mTLS + audit"
-		login = append(login, apiclient.WithRoots(ca.Pool()))
 	}
-	nodes, err := node.StartFacility(f, fo)
+	nodes, leader, login, err := startBenchFacility(ctx, f, fo, trusted)
 	if err != nil {
 		return nil, err
 	}
@@ -69,10 +62,6 @@ func runAlarmPath(ctx context.Context, root string, o Options, trusted bool) ([]
 			n.Close()
 		}
 	}()
-	leader, err := waitNodeLeader(ctx, nodes)
-	if err != nil {
-		return nil, err
-	}
 	var followers []*node.Node
 	for _, n := range nodes {
 		if n != leader {
@@ -100,6 +89,32 @@ func runAlarmPath(ctx context.Context, root string, o Options, trusted bool) ([]
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// startBenchFacility starts f with fo — plain (no TLS, no audit tree), or
+// trusted as a facility ships: its own CA (mutual TLS, HTTPS consoles) and
+// the audit tree signed every second — and waits for a leader. login is
+// what a console client needs to trust the consoles.
+func startBenchFacility(ctx context.Context, f *facility.Facility, fo node.FacilityOptions, trusted bool) (nodes []*node.Node, leader *node.Node, login []apiclient.Option, err error) {
+	fo.NoAudit = !trusted
+	if trusted {
+		ca, err := pki.NewCA(f.ID, time.Now())
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		fo.DataDir, fo.CA, fo.AuditInterval = fo.DataDir+"-trusted", ca, time.Second
+		login = append(login, apiclient.WithRoots(ca.Pool()))
+	}
+	if nodes, err = node.StartFacility(f, fo); err != nil {
+		return nil, nil, nil, err
+	}
+	if leader, err = waitNodeLeader(ctx, nodes); err != nil {
+		for _, n := range nodes {
+			n.Close()
+		}
+		return nil, nil, nil, err
+	}
+	return nodes, leader, login, nil
 }
 
 func waitNodeLeader(ctx context.Context, nodes []*node.Node) (*node.Node, error) {

@@ -11,7 +11,6 @@ import (
 	"github.com/palisade/palisade/edge/api/apiclient"
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/node"
-	"github.com/palisade/palisade/edge/pki"
 	"github.com/palisade/palisade/examples"
 	"github.com/palisade/palisade/sensors/contact"
 	"github.com/palisade/palisade/sensors/gpio"
@@ -47,7 +46,7 @@ func runDoorPath(ctx context.Context, root string, o Options, trusted bool) ([]a
 		others.InputLine(l).SetLevel(false)
 	}
 	fo := node.FacilityOptions{
-		DataDir: filepath.Join(root, "doorpath-plain"), FreePorts: true, NoAudit: true,
+		DataDir: filepath.Join(root, "doorpath"), FreePorts: true,
 		Chips: func(name string) (gpio.Chip, error) {
 			if name == "bench" {
 				return chip, nil
@@ -56,16 +55,7 @@ func runDoorPath(ctx context.Context, root string, o Options, trusted bool) ([]a
 		},
 		Logger: func(id string) *slog.Logger { return nodeLogger(o, "node", id) },
 	}
-	var login []apiclient.Option
-	if trusted {
-		ca, err := pki.NewCA(f.ID, time.Now())
-		if err != nil {
-			return nil, err
-		}
-		fo.DataDir, fo.NoAudit, fo.CA, fo.AuditInterval = filepath.Join(root, "doorpath-trusted"), false, ca, time.Second
-		login = append(login, apiclient.WithRoots(ca.Pool()))
-	}
-	nodes, err := node.StartFacility(f, fo)
+	nodes, leader, login, err := startBenchFacility(ctx, f, fo, trusted)
 	if err != nil {
 		return nil, err
 	}
@@ -74,10 +64,6 @@ func runDoorPath(ctx context.Context, root string, o Options, trusted bool) ([]a
 			n.Close()
 		}
 	}()
-	leader, err := waitNodeLeader(ctx, nodes)
-	if err != nil {
-		return nil, err
-	}
 	owner := f.DoorNode(door)
 	var watcher *node.Node
 	for _, n := range nodes {

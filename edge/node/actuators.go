@@ -13,6 +13,7 @@ import (
 	"github.com/palisade/palisade/edge/alarm"
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/firmware-sim/relay"
+	"github.com/palisade/palisade/sync/command"
 	"github.com/palisade/palisade/sync/replica"
 )
 
@@ -32,9 +33,16 @@ func (a actuators) Request(ctx context.Context, device string, act actuator.Acti
 	if err != nil {
 		return actuator.Actuation{}, err
 	}
+	return commitActuation(ctx, a.rep, cmd)
+}
+
+// commitActuation proposes an actuate.request and returns the recorded
+// actuation once committed (within 3 s); a refusal by the state machine is
+// the caller's mistake (ErrInvalid), not the node's.
+func commitActuation(ctx context.Context, rep *replica.Replica, cmd *command.Command) (actuator.Actuation, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	res, err := a.rep.Propose(ctx, cmd)
+	res, err := rep.Propose(ctx, cmd)
 	if errors.Is(err, replica.ErrRejected) {
 		return actuator.Actuation{}, fmt.Errorf("%w: %v", actuator.ErrInvalid, err)
 	}

@@ -2,7 +2,6 @@ package node_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/palisade/palisade/sensors/gpio"
 	"github.com/palisade/palisade/sensors/gpio/gpiotest"
 	"github.com/palisade/palisade/sensors/wiegand"
-	"github.com/palisade/palisade/sync/replica/replicatest"
 )
 
 // wiredControlRoom is the example facility with the control room door on a
@@ -52,22 +50,12 @@ func TestDoorDriversFedByReplayedEdges(t *testing.T) {
 	chip.InputLine(1).SetLevel(false) // door closed
 	chip.InputLine(2).SetLevel(false) // exit button released; D0/D1 idle high
 	gpiochip0 := quietChip()          // the fences and the panic button, untouched here
-	nodes, err := node.StartFacility(f, node.FacilityOptions{
-		DataDir: t.TempDir(), FreePorts: true, CA: testCA(),
-		Chips: func(name string) (gpio.Chip, error) {
-			if name == "gpiochip9" {
-				return chip, nil
-			}
-			return gpiochip0, nil
-		},
-		Logger: func(string) *slog.Logger { return replicatest.Logger(t) },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range nodes {
-		t.Cleanup(func() { n.Close() })
-	}
+	nodes := startWith(t, f, node.FacilityOptions{Chips: func(name string) (gpio.Chip, error) {
+		if name == "gpiochip9" {
+			return chip, nil
+		}
+		return gpiochip0, nil
+	}})
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	officer := login(t, ctx, nodes[2], "officer")
@@ -75,12 +63,7 @@ func TestDoorDriversFedByReplayedEdges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if st, err := officer.Cluster(ctx); err == nil && st.Quorum {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitQuorum(t, ctx, officer)
 	state := func(want string) {
 		t.Helper()
 		for {
@@ -169,17 +152,7 @@ func TestPanicButtonAndFenceRaiseAlarms(t *testing.T) {
 		t.Fatal(err)
 	}
 	chip := quietChip()
-	nodes, err := node.StartFacility(f, node.FacilityOptions{
-		DataDir: t.TempDir(), FreePorts: true, CA: testCA(),
-		Chips:  func(string) (gpio.Chip, error) { return chip, nil },
-		Logger: func(string) *slog.Logger { return replicatest.Logger(t) },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range nodes {
-		t.Cleanup(func() { n.Close() })
-	}
+	nodes := startWith(t, f, node.FacilityOptions{Chips: func(string) (gpio.Chip, error) { return chip, nil }})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	officer := login(t, ctx, nodes[0], "officer")
@@ -187,12 +160,7 @@ func TestPanicButtonAndFenceRaiseAlarms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if st, err := officer.Cluster(ctx); err == nil && st.Quorum {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitQuorum(t, ctx, officer)
 	now := time.Now()
 	chip.InputLine(7).Push(contact.Edge{High: true, At: now})
 	chip.InputLine(5).Push(contact.Edge{High: true, At: now}, contact.Edge{High: false, At: now.Add(2 * time.Millisecond)}, contact.Edge{High: true, At: now.Add(3 * time.Millisecond)})

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -57,15 +56,7 @@ func (d doorsAPI) List(ctx context.Context) ([]api.DoorView, error) {
 }
 
 func (d doorsAPI) commit(ctx context.Context, c *command.Command) (actuator.Actuation, error) {
-	res, err := d.rep.Propose(ctx, c)
-	if errors.Is(err, replica.ErrRejected) {
-		return actuator.Actuation{}, fmt.Errorf("%w: %v", actuator.ErrInvalid, err)
-	}
-	if err != nil {
-		return actuator.Actuation{}, err
-	}
-	var out actuator.Actuation
-	return out, json.Unmarshal(res.Value, &out)
+	return commitActuation(ctx, d.rep, c)
 }
 
 func (d doorsAPI) Unlock(ctx context.Context, door string, dur time.Duration, reason string, by alarm.Actor) (actuator.Actuation, error) {

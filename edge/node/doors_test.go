@@ -59,15 +59,7 @@ func TestDoorThroughTheLog(t *testing.T) {
 	if v.Node != "node-2" || !v.HasLock || v.Inside != "hb-a" {
 		t.Errorf("door as listed: %+v", v)
 	}
-	// Wait for a leader before hardware is asked to move.
-	for {
-		if _, err := officer.Alarms(ctx, true); err == nil {
-			if st, err := officer.Cluster(ctx); err == nil && st.Quorum {
-				break
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitQuorum(t, ctx, officer) // before hardware is asked to move
 
 	feed(doors.Event{Device: "hb-a-entry-reader", Input: doors.CardInput, Card: 4100201})
 	waitState("unlocked")

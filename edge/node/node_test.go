@@ -52,6 +52,38 @@ func startFacility(t *testing.T, simulate bool) []*node.Node {
 	return nodes
 }
 
+// startWith starts f's nodes like startFacility, with fo's options on top
+// (data directory, free ports, the tests' CA and logger are filled in).
+func startWith(t *testing.T, f *facility.Facility, fo node.FacilityOptions) []*node.Node {
+	t.Helper()
+	fo.DataDir, fo.FreePorts, fo.CA = t.TempDir(), true, testCA()
+	if fo.Logger == nil {
+		fo.Logger = func(string) *slog.Logger { return replicatest.Logger(t) }
+	}
+	nodes, err := node.StartFacility(f, fo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		t.Cleanup(func() { n.Close() })
+	}
+	return nodes
+}
+
+// waitQuorum waits until the console's node sees a quorum.
+func waitQuorum(t *testing.T, ctx context.Context, c *apiclient.Client) {
+	t.Helper()
+	for {
+		if st, err := c.Cluster(ctx); err == nil && st.Quorum {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatal("no quorum")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func login(t *testing.T, ctx context.Context, n *node.Node, user string) *apiclient.Client {
 	t.Helper()
 	c, err := apiclient.Login(ctx, n.URL(), user, "demo-"+user, apiclient.WithRoots(testCA().Pool()))

@@ -2,7 +2,6 @@ package node_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/palisade/palisade/examples"
 	osdpsim "github.com/palisade/palisade/firmware-sim/osdp"
 	"github.com/palisade/palisade/sensors/wiegand"
-	"github.com/palisade/palisade/sync/replica/replicatest"
 )
 
 // The House Block A entrance reader speaks OSDP with Secure Channel to
@@ -24,16 +22,7 @@ func TestOSDPReaderThroughTheNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nodes, err := node.StartFacility(f, node.FacilityOptions{
-		DataDir: t.TempDir(), FreePorts: true, CA: testCA(), Simulate: true,
-		Logger: func(string) *slog.Logger { return replicatest.Logger(t) },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range nodes {
-		t.Cleanup(func() { n.Close() })
-	}
+	nodes := startWith(t, f, node.FacilityOptions{Simulate: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	reader, bus := nodes[1].SimulatedReader("hb-a-entry-reader")

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/node"
 	"github.com/palisade/palisade/examples"
+	"github.com/palisade/palisade/sync/replica/replicatest"
 )
 
 // An officer changes their password on node-1: the sessions they had on
@@ -109,7 +109,7 @@ func TestConsoleRefusesBadInputWithoutLeaks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &replicatest.Buffer{}
 	nodes, err := node.StartFacility(f, node.FacilityOptions{
 		DataDir: t.TempDir(), FreePorts: true, CA: testCA(),
 		Logger: func(id string) *slog.Logger {
@@ -174,21 +174,4 @@ func TestConsoleRefusesBadInputWithoutLeaks(t *testing.T) {
 	if g := runtime.NumGoroutine(); g > baseline+3 {
 		t.Errorf("%d goroutines after the bad input, %d before", g, baseline)
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

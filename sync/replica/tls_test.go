@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +20,7 @@ import (
 
 // A cluster whose port speaks only mutual TLS with node certificates of
 // the facility CA. Its nodes log into logs.
-func newTLSCluster(t *testing.T, ca *pki.CA, logs *lockedBuffer) *replicatest.Cluster {
+func newTLSCluster(t *testing.T, ca *pki.CA, logs *replicatest.Buffer) *replicatest.Cluster {
 	now := time.Now()
 	return replicatest.NewTuned(t, 3, func(cfg *replica.Config) {
 		cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})).With("node", cfg.NodeID)
@@ -101,7 +100,7 @@ func TestMutualTLSAcceptsOnlyNodesOfTheFacilityCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &replicatest.Buffer{}
 	c := newTLSCluster(t, ca, logs)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -155,21 +154,4 @@ func TestMutualTLSAcceptsOnlyNodesOfTheFacilityCA(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > baseline+2 {
 		t.Errorf("%d goroutines after the refusals, %d before", n, baseline)
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

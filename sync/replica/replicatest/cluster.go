@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -185,4 +187,24 @@ func (c *Cluster) WaitConverged(ctx context.Context) {
 			c.t.Fatalf("node %d did not catch up: %v", i, err)
 		}
 	}
+}
+
+// Buffer collects log output from several goroutines, for tests that
+// assert what was logged.
+type Buffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *Buffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns everything written so far.
+func (l *Buffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
