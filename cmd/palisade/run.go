@@ -17,7 +17,7 @@ Usage:
   palisade audit verify --data DIR [--ca DIR]      check a stopped node's audit log offline
   palisade audit prove  --data DIR --record I | --consistency [--from K --to K] [--json]
   palisade check --config FILE                     validate a facility file
-  palisade bench [--only throughput|failover] [--kills N] [--duration D]
+  palisade bench [--only throughput|alarmpath|doorpath|failover] [--trust] [--rounds N]
 
 Run 'palisade COMMAND -h' for the flags of a command.
 `
