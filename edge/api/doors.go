@@ -72,7 +72,13 @@ func (s *Server) listDoors(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string][]DoorView{"doors": ds})
 }
 
-func (s *Server) unlockDoor(w http.ResponseWriter, r *http.Request) {
+func (s *Server) unlockDoor(w http.ResponseWriter, r *http.Request) { s.moveDoor(w, r, false) }
+
+func (s *Server) lockDoor(w http.ResponseWriter, r *http.Request) { s.moveDoor(w, r, true) }
+
+// moveDoor unlocks (for a duration, or until locked) or locks a door: a
+// committed command on its lock, answered 202 with the recorded actuation.
+func (s *Server) moveDoor(w http.ResponseWriter, r *http.Request, lock bool) {
 	if !s.doorsOrNotFound(w) {
 		return
 	}
@@ -81,40 +87,29 @@ func (s *Server) unlockDoor(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if strings.TrimSpace(req.Reason) == "" {
-		writeError(w, http.StatusBadRequest, "reason: say why the door is unlocked; it goes on the record")
-		return
-	}
 	var d time.Duration
-	if req.Duration != "" {
-		var err error
-		if d, err = time.ParseDuration(req.Duration); err != nil || d <= 0 || d > time.Minute {
-			writeError(w, http.StatusBadRequest, `duration: a Go duration up to 1m, e.g. "10s"; leave it out to unlock until locked`)
+	if !lock {
+		if strings.TrimSpace(req.Reason) == "" {
+			writeError(w, http.StatusBadRequest, "reason: say why the door is unlocked; it goes on the record")
 			return
+		}
+		if req.Duration != "" {
+			var err error
+			if d, err = time.ParseDuration(req.Duration); err != nil || d <= 0 || d > time.Minute {
+				writeError(w, http.StatusBadRequest, `duration: a Go duration up to 1m, e.g. "10s"; leave it out to unlock until locked`)
+				return
+			}
 		}
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), writeTimeout)
 	defer cancel()
-	a, err := s.cfg.Doors.Unlock(ctx, r.PathValue("id"), d, req.Reason, actor(r))
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	var a actuator.Actuation
+	var err error
+	if lock {
+		a, err = s.cfg.Doors.Lock(ctx, r.PathValue("id"), req.Reason, actor(r))
+	} else {
+		a, err = s.cfg.Doors.Unlock(ctx, r.PathValue("id"), d, req.Reason, actor(r))
 	}
-	writeJSON(w, http.StatusAccepted, a)
-}
-
-func (s *Server) lockDoor(w http.ResponseWriter, r *http.Request) {
-	if !s.doorsOrNotFound(w) {
-		return
-	}
-	var req unlockRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), writeTimeout)
-	defer cancel()
-	a, err := s.cfg.Doors.Lock(ctx, r.PathValue("id"), req.Reason, actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return

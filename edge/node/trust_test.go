@@ -167,11 +167,5 @@ func TestConsoleRefusesBadInputWithoutLeaks(t *testing.T) {
 	if got := logs.String(); !strings.Contains(got, "TLS handshake error") {
 		t.Errorf("refused handshakes not logged:\n%s", got)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > baseline+3 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if g := runtime.NumGoroutine(); g > baseline+3 {
-		t.Errorf("%d goroutines after the bad input, %d before", g, baseline)
-	}
+	replicatest.NoGoroutinesAbove(t, baseline+3, 5*time.Second)
 }

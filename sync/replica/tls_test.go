@@ -32,24 +32,37 @@ func newTLSCluster(t *testing.T, ca *pki.CA, logs *replicatest.Buffer) *replicat
 	}, func(int) replica.Applier { return ledger{} }, nil)
 }
 
-// answers reports whether the cluster port at addr answers an internal RPC
-// from a client presenting cert (nil: no TLS at all). The client trusts any
-// server, so only the node's own decision is tested.
-func answers(t *testing.T, addr string, cert *tls.Certificate) bool {
+// dialPort connects to the cluster port at addr presenting cert (nil: no
+// TLS at all), trusting any server: only the node's own decision is tested.
+// ok is false when the handshake fails.
+func dialPort(t *testing.T, addr string, cert *tls.Certificate) (net.Conn, bool) {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(3 * time.Second))
-	if cert != nil {
-		tc := tls.Client(c, &tls.Config{Certificates: []tls.Certificate{*cert}, InsecureSkipVerify: true, MinVersion: tls.VersionTLS13})
-		if err := tc.Handshake(); err != nil {
-			return false
-		}
-		c = tc
+	if cert == nil {
+		return c, true
 	}
+	tc := tls.Client(c, &tls.Config{Certificates: []tls.Certificate{*cert}, InsecureSkipVerify: true, MinVersion: tls.VersionTLS13})
+	if err := tc.Handshake(); err != nil {
+		c.Close()
+		return nil, false
+	}
+	return tc, true
+}
+
+// answers reports whether the cluster port at addr answers an internal RPC
+// from a client presenting cert (nil: no TLS at all). The client trusts any
+// server, so only the node's own decision is tested.
+func answers(t *testing.T, addr string, cert *tls.Certificate) bool {
+	t.Helper()
+	c, ok := dialPort(t, addr, cert)
+	if !ok {
+		return false
+	}
+	defer c.Close()
 	if _, err := c.Write([]byte("PPOST /readindex HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")); err != nil {
 		return false
 	}
@@ -66,19 +79,11 @@ func answers(t *testing.T, addr string, cert *tls.Certificate) bool {
 // times out; a refused connection is closed at once.
 func raftKeepsOpen(t *testing.T, addr string, cert *tls.Certificate) bool {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		t.Fatal(err)
+	c, ok := dialPort(t, addr, cert)
+	if !ok {
+		return false
 	}
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(3 * time.Second))
-	if cert != nil {
-		tc := tls.Client(c, &tls.Config{Certificates: []tls.Certificate{*cert}, InsecureSkipVerify: true, MinVersion: tls.VersionTLS13})
-		if err := tc.Handshake(); err != nil {
-			return false
-		}
-		c = tc
-	}
 	hello := []byte{'R'}
 	if cert == nil {
 		// A plain-TCP peer: what follows the protocol byte is enough
@@ -89,7 +94,7 @@ func raftKeepsOpen(t *testing.T, addr string, cert *tls.Certificate) bool {
 		return false
 	}
 	_ = c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-	_, err = c.Read(make([]byte, 1))
+	_, err := c.Read(make([]byte, 1))
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
@@ -147,11 +152,5 @@ func TestMutualTLSAcceptsOnlyNodesOfTheFacilityCA(t *testing.T) {
 		t.Errorf("refusals not logged clearly:\n%s", got)
 	}
 	// And leaves no goroutine behind.
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > baseline+2 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > baseline+2 {
-		t.Errorf("%d goroutines after the refusals, %d before", n, baseline)
-	}
+	replicatest.NoGoroutinesAbove(t, baseline+2, 5*time.Second)
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -207,4 +208,18 @@ func (l *Buffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// NoGoroutinesAbove waits up to d for the process's goroutines to number at
+// most max (those that served refused connections wind down), and fails
+// the test if they do not: a leak.
+func NoGoroutinesAbove(t testing.TB, max int, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for runtime.NumGoroutine() > max && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > max {
+		t.Errorf("%d goroutines left, at most %d expected: a goroutine leak", n, max)
+	}
 }
