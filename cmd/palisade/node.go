@@ -52,6 +52,7 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			c.ServerTLS, c.ClientTLS = pki.NodeTLSReloading(cert, pool)
 		}
 		opts.NodeCert = cert.Current
+		opts.Roots = pool
 		leaves := []func() *x509.Certificate{cert.Leaf}
 		web := func(role pki.Role) (*tls.Config, error) {
 			name := *id + "-" + string(role)

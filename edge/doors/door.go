@@ -63,7 +63,7 @@ type Door struct {
 
 	releasedUntil time.Time // the lock is released until then (committed commands)
 	releasedOpen  bool      // released with no end (an officer's "on")
-	grantUntil    time.Time // a card or exit request allows opening until then
+	grantUntil    time.Time // a card or exit request allows opening a door without a lock until then
 	openedAt      time.Time
 	tamper        bool
 	lastGrant     map[uint64]time.Time // card → granted at (anti-passback)
@@ -130,7 +130,10 @@ func (d *Door) Contact(open bool, at time.Time) []Effect {
 		return d.set(next, "closed", out)
 	}
 	d.openedAt = at
-	legal := !d.cfg.Locked || d.released(at) || at.Before(d.grantUntil)
+	// A locked door opens legally only while a committed release holds:
+	// a granted card whose release never committed (no quorum) leaves the
+	// lock shut, and opening it then is forcing it.
+	legal := !d.cfg.Locked || d.released(at)
 	if !legal {
 		out = d.raise("door.forced", critical, d.name()+" forced open: opened while locked, without a card or an exit request", out)
 		return d.set(Forced, "opened while locked", out)

@@ -77,11 +77,20 @@ func TestOpenedWhileLockedIsForced(t *testing.T) {
 	if d.State() != Secure {
 		t.Errorf("closed forced door is %s", d.State())
 	}
-	// Opening after the grant window has passed is forced again.
+	// Opening after the release has ended is forced again.
 	tr.add(d.Credential(4100201, granted, at(10)))
+	tr.add(d.Released(at(10.05), 5*time.Second, false, "card"))
 	tr.add(d.Contact(true, at(15.5)))
 	if d.State() != Forced {
-		t.Errorf("opened 5.5 s after a 5 s grant: %s", d.State())
+		t.Errorf("opened 5.5 s after a 5 s release: %s", d.State())
+	}
+	// A granted card whose release never committed (no quorum) leaves the
+	// lock shut: opening the door is forcing it.
+	tr.add(d.Contact(false, at(20)))
+	tr.add(d.Credential(4100201, granted, at(700)))
+	tr.add(d.Contact(true, at(701)))
+	if d.State() != Forced {
+		t.Errorf("opened after a grant whose release never committed: %s", d.State())
 	}
 }
 
@@ -89,6 +98,7 @@ func TestExitRequestMakesOpeningLegal(t *testing.T) {
 	d := locked()
 	var tr trace
 	tr.add(d.Exit(at(0)))
+	tr.add(d.Released(at(0.05), 5*time.Second, false, "request to exit"))
 	tr.add(d.Contact(true, at(0.8)))
 	if d.State() != Open || len(tr.alarms) != 0 || len(tr.unlocks) != 1 {
 		t.Errorf("got %s, unlocks %v", tr, tr.unlocks)
@@ -99,6 +109,7 @@ func TestHeldOpenAfterItsTimeOnce(t *testing.T) {
 	d := locked()
 	var tr trace
 	tr.add(d.Exit(at(0)))
+	tr.add(d.Released(at(0.05), 5*time.Second, false, "request to exit"))
 	tr.add(d.Contact(true, at(1)))
 	tr.add(d.Tick(at(30.9)))
 	if len(tr.alarms) != 0 {

@@ -57,9 +57,14 @@ type Service struct {
 	rep    Replica
 	log    *slog.Logger
 	// Alarms have their own queue and worker: a forced door's alarm must
-	// not wait behind the commit of the previous state change.
-	alarms  chan pending
-	effects chan pending // lock releases and states, in order
+	// not wait behind the commit of the previous state change. It is a
+	// list, never full: an alarm is never dropped, however long the alarm
+	// core takes (no quorum: each waits for its commit window before it is
+	// kept in the outbox).
+	alarmMu   sync.Mutex
+	alarmList []pending
+	alarmWake chan struct{} // capacity 1
+	effects   chan pending  // lock releases and states, in order
 
 	mu       sync.Mutex // guards doors (Handle, Tick and Observe come from different goroutines)
 	doors    map[string]*entry
@@ -88,7 +93,7 @@ func NewService(f *facility.Facility, node string, raiser Raiser, rep Replica, l
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{f: f, node: node, access: access, raiser: raiser, rep: rep, log: log.With("component", "doors"),
-		alarms: make(chan pending, 1024), effects: make(chan pending, 1024), doors: map[string]*entry{}, byDevice: map[string]*entry{}, byLock: map[string]*entry{}}
+		alarmWake: make(chan struct{}, 1), effects: make(chan pending, 1024), doors: map[string]*entry{}, byDevice: map[string]*entry{}, byLock: map[string]*entry{}}
 	for _, d := range f.Doors {
 		if f.DoorNode(d) != node {
 			continue
@@ -144,9 +149,16 @@ func (s *Service) Handle(ev Event) {
 	case ContactInput:
 		es = en.door.Contact(ev.Active, ev.At)
 	case ExitInput:
-		if ev.Active {
-			es = en.door.Exit(ev.At)
+		if !ev.Active {
+			break
 		}
+		if s.lockedDown(en.cfg.Inside) || s.lockedDown(en.cfg.Outside) {
+			// A lockdown holds against the exit button too (life-safety
+			// egress stays in the door hardware).
+			s.log.Info("exit request refused: the zone is locked down", "door", en.cfg.ID)
+			break
+		}
+		es = en.door.Exit(ev.At)
 	case TamperInput:
 		es = en.door.Tamper(ev.Active, ev.At)
 	case CardInput:
@@ -178,7 +190,7 @@ func (s *Service) Observe(as []replica.Applied) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, a := range as {
-		if a.Err != nil || a.Command.Kind != actuator.KindRequest {
+		if a.Err != nil || (a.Command.Kind != actuator.KindRequest && a.Command.Kind != actuator.KindResult) {
 			continue
 		}
 		var act actuator.Actuation
@@ -191,6 +203,15 @@ func (s *Service) Observe(as []replica.Applied) {
 		}
 		at, r := act.CommittedAt, act.Request
 		var es []Effect
+		if a.Command.Kind == actuator.KindResult {
+			// The lock did not move: the door is not released, whatever
+			// the request said.
+			if act.State == actuator.Failed && r.Action != actuator.Off {
+				es = en.door.Relocked(act.DoneAt, "the release failed: "+act.Error)
+				s.queue(en.cfg, es, act.DoneAt)
+			}
+			continue
+		}
 		switch r.Action {
 		case actuator.Pulse:
 			es = en.door.Released(at, r.Duration, false, r.Reason)
@@ -203,30 +224,38 @@ func (s *Service) Observe(as []replica.Applied) {
 	}
 }
 
+// lockedDown reads the zone's lockdown from the replicated state; a state
+// that cannot be read counts as locked down (fail-secure).
 func (s *Service) lockedDown(zone string) bool {
 	var on bool
-	_ = s.rep.View(func(tx *bolt.Tx) error {
+	err := s.rep.View(func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bucketLockdowns); b != nil {
 			on = b.Get([]byte(zone)) != nil
 		}
 		return nil
 	})
-	return on
+	return on || err != nil
 }
 
 func (s *Service) queue(d facility.Door, es []Effect, at time.Time) {
 	for _, e := range es {
-		q := s.effects
 		if e.Alarm != nil {
-			q = s.alarms
+			s.alarmMu.Lock()
+			s.alarmList = append(s.alarmList, pending{d, e, at})
+			s.alarmMu.Unlock()
+			select {
+			case s.alarmWake <- struct{}{}:
+			default: // already woken
+			}
+			continue
 		}
 		select {
-		case q <- pending{d, e, at}:
+		case s.effects <- pending{d, e, at}:
 		default:
-			// The effect worker is far behind (no quorum for minutes):
-			// alarms still reach the outbox through RaiseLocal's own
-			// path once it catches up; this one is dropped and said.
-			s.log.Error("door effect dropped: the worker is behind", "door", d.ID, "state", e.State, "alarm", e.Alarm != nil)
+			// The worker is far behind (no quorum for minutes): a state
+			// record or a release is dropped, and said. (A release that
+			// cannot commit would not move the lock anyway.)
+			s.log.Error("door effect dropped: the worker is behind", "door", d.ID, "state", e.State)
 		}
 	}
 }
@@ -239,7 +268,7 @@ func (s *Service) Run(ctx context.Context, events <-chan Event, now func() time.
 	}
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); s.work(ctx, s.alarms) }()
+	go func() { defer wg.Done(); s.raiseAlarms(ctx) }()
 	go func() { defer wg.Done(); s.work(ctx, s.effects) }()
 	t := time.NewTicker(tick)
 	defer func() { t.Stop(); wg.Wait() }()
@@ -266,6 +295,24 @@ func (s *Service) work(ctx context.Context, q <-chan pending) {
 			return
 		case p := <-q:
 			s.apply(ctx, p)
+		}
+	}
+}
+
+// raiseAlarms raises the queued alarms in order until ctx ends.
+func (s *Service) raiseAlarms(ctx context.Context) {
+	for {
+		s.alarmMu.Lock()
+		batch := s.alarmList
+		s.alarmList = nil
+		s.alarmMu.Unlock()
+		for _, p := range batch {
+			s.apply(ctx, p)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.alarmWake:
 		}
 	}
 }

@@ -77,7 +77,7 @@ func (n *Node) startDoorHardware(ctx context.Context, hw *chips, events chan<- d
 		for _, s := range slots {
 			in, err := n.openInput(hw, s.dev, s.kind, clock)
 			if err != nil {
-				n.log.Error("door input not started", "door", d.ID, "device", s.dev.ID, "err", err)
+				n.deviceFault(s.dev, "door input not started", err)
 				continue
 			}
 			dev, input := s.dev.ID, s.input
@@ -88,19 +88,20 @@ func (n *Node) startDoorHardware(ctx context.Context, hw *chips, events chan<- d
 					send(doors.Event{Device: dev, Input: input, Active: o.Active, At: o.At})
 				})
 				if err != nil && ctx.Err() == nil {
-					n.log.Error("door input stopped", "device", dev, "err", err)
+					fd, _ := f.Device(dev)
+					n.deviceFault(fd, "door input stopped", err)
 				}
 			}()
 		}
 		if dev, ok := f.Device(d.Reader); ok && dev.Kind == facility.DeviceWiegandReader && dev.Transport.Chip != "" && !dev.Transport.Simulated {
 			if err := n.startWiegand(ctx, hw, dev, clock, send); err != nil {
-				n.log.Error("Wiegand reader not started", "door", d.ID, "device", dev.ID, "err", err)
+				n.deviceFault(dev, "Wiegand reader not started", err)
 			}
 		}
 		if dev, ok := f.Device(d.Lock); ok && dev.Transport.Chip != "" && !dev.Transport.Simulated {
 			out, err := n.openOutput(ctx, hw, dev, clock)
 			if err != nil {
-				n.log.Error("door lock not started: it will not move", "door", d.ID, "device", dev.ID, "err", err)
+				n.deviceFault(dev, "door lock not started: it will not move", err)
 				continue
 			}
 			outs[dev.ID] = out
@@ -210,7 +211,7 @@ func (n *Node) startInputs(ctx context.Context, hw *chips) {
 		}
 		in, err := n.openInput(hw, dev, gpio.Kind(dev.Input), clock)
 		if err != nil {
-			n.log.Error("input not started", "device", dev.ID, "err", err)
+			n.deviceFault(dev, "input not started", err)
 			continue
 		}
 		zone := ""
@@ -231,8 +232,45 @@ func (n *Node) startInputs(ctx context.Context, hw *chips) {
 				}
 			})
 			if err != nil && ctx.Err() == nil {
-				n.log.Error("input stopped", "device", dev.ID, "err", err)
+				n.deviceFault(dev, "input stopped", err)
 			}
 		}()
 	}
+}
+
+// deviceFault records that a device's driver could not start or stopped:
+// the device is no longer supervised, which officers must know — a
+// priority-2 alarm, raised once the alarm core runs (faults found while the
+// node starts are raised at the end of Start).
+func (n *Node) deviceFault(dev facility.Device, what string, err error) {
+	n.log.Error(what, "device", dev.ID, "err", err)
+	zone := ""
+	if len(dev.Zones) > 0 {
+		zone = dev.Zones[0]
+	}
+	r := alarm.Raise{Key: "device.fault/" + dev.ID, Kind: "device.fault", Priority: 2, Zone: zone, Device: dev.ID,
+		Message: fmt.Sprintf("%s: %s (%v) — this device is not supervised", dev.ID, what, err)}
+	n.faultMu.Lock()
+	defer n.faultMu.Unlock()
+	if !n.faultsLive {
+		n.faults = append(n.faults, r)
+		return
+	}
+	n.raiseFaults(r)
+}
+
+// raiseFaults raises device faults in the background (faultMu held).
+func (n *Node) raiseFaults(rs ...alarm.Raise) {
+	if len(rs) == 0 || n.ctx == nil {
+		return
+	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		for _, r := range rs {
+			if _, err := n.Alarms.RaiseLocal(n.ctx, r); err != nil && n.ctx.Err() == nil {
+				n.log.Error("device fault alarm not raised", "device", r.Device, "err", err)
+			}
+		}
+	}()
 }

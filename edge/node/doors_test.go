@@ -9,6 +9,9 @@ import (
 	"github.com/palisade/palisade/edge/alarm"
 	"github.com/palisade/palisade/edge/api"
 	"github.com/palisade/palisade/edge/doors"
+	"github.com/palisade/palisade/edge/facility"
+	"github.com/palisade/palisade/edge/node"
+	"github.com/palisade/palisade/examples"
 )
 
 // The House Block A entrance, run by node-2, watched from node-3's console:
@@ -17,7 +20,18 @@ import (
 // an unknown card and a card during a lockdown are refused — each an alarm
 // on every console, each state on the record.
 func TestDoorThroughTheLog(t *testing.T) {
-	nodes := startFacility(t, false)
+	// The entrance's lock relay on a (fake) GPIO chip: the release is
+	// executed and read back by node-2's gpio driver.
+	f, err := facility.Parse("facility.yaml", examples.Facility)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range f.Devices {
+		if d.ID == "hb-a-entry-lock" {
+			f.Devices[i].Transport = facility.Transport{Chip: "gpiochip0", Line: 9}
+		}
+	}
+	nodes := startWith(t, f, node.FacilityOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	owner := nodes[1] // node-2 owns hb-a-entry

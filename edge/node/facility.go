@@ -94,6 +94,7 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 		var certs func() []*x509.Certificate
 		var nodeCert func() (*tls.Certificate, error)
 		var consoleTLS, kioskTLS *tls.Config
+		var roots *x509.CertPool
 		if o.CA != nil {
 			validity := o.CertValidity
 			if validity <= 0 {
@@ -107,6 +108,7 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 				c.ServerTLS, c.ClientTLS = pki.NodeTLS(cert, o.CA.Pool())
 			}
 			nodeCert = func() (*tls.Certificate, error) { return &cert, nil }
+			roots = o.CA.Pool()
 			web := []string{"127.0.0.1", "localhost"}
 			console, err := o.CA.Issue(pki.RoleConsole, nd.ID+"-console", web, time.Now(), validity)
 			if err != nil {
@@ -126,7 +128,7 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 			ClusterListener: cluster[i], HTTPListener: consoles[i], KioskListener: kiosks[i], Peers: peers,
 			ConsoleTLS: consoleTLS, KioskTLS: kioskTLS, NoAudit: o.NoAudit,
 			Simulate: o.Simulate, Logger: log, Tune: tune, Certs: certs,
-			NodeCert: nodeCert, AuditInterval: o.AuditInterval, Chips: o.Chips, GPIOClock: o.GPIOClock,
+			NodeCert: nodeCert, AuditInterval: o.AuditInterval, Chips: o.Chips, GPIOClock: o.GPIOClock, Roots: roots,
 		})
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("start node %s", nd.ID), err)

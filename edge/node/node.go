@@ -25,6 +25,7 @@ import (
 	"github.com/palisade/palisade/edge/doorwatch"
 	"github.com/palisade/palisade/edge/eventlog"
 	"github.com/palisade/palisade/edge/facility"
+	"github.com/palisade/palisade/edge/pki"
 	"github.com/palisade/palisade/firmware-sim/door"
 	osdpsim "github.com/palisade/palisade/firmware-sim/osdp"
 	"github.com/palisade/palisade/sensors/contact"
@@ -70,6 +71,9 @@ type Options struct {
 	// tree is kept but not signed (a node without TLS).
 	NodeCert      func() (*tls.Certificate, error)
 	AuditInterval time.Duration // between checkpoints; default one minute
+	// Roots, if set, is the facility CA: a checkpoint is recorded only if
+	// a node certificate it issued signed it.
+	Roots *x509.CertPool
 	// NoAudit leaves the audit tree out. Only the benchmark that measures
 	// what the tree costs sets it; nothing a facility runs can.
 	NoAudit bool
@@ -94,6 +98,11 @@ type Node struct {
 	kiosk      *http.Server
 	kioskLn    net.Listener
 	reg        *prometheus.Registry
+
+	ctx        context.Context // the node's life; cancelled by Close
+	faultMu    sync.Mutex
+	faults     []alarm.Raise // device faults found before the alarm core ran
+	faultsLive bool          // raise faults at once from now on
 
 	apiMu   sync.Mutex // guards API for the replica's observer
 	signer  *audit.Signer
@@ -162,7 +171,7 @@ func Start(opts Options) (_ *Node, err error) {
 	// Everything the node starts from here is stopped by n.cancel and
 	// waited for by n.wg (Close).
 	ctx, cancel := context.WithCancel(context.Background())
-	n.cancel = cancel
+	n.ctx, n.cancel = ctx, cancel
 	n.DoorEvents = make(chan doors.Event, 256)
 	openChip := opts.Chips
 	if openChip == nil {
@@ -190,7 +199,13 @@ func Start(opts Options) (_ *Node, err error) {
 	}
 	// Every committed command becomes a leaf of the audit tree, in the
 	// transaction that applies it.
-	var app replica.Applier = &audit.Recorder{Next: router, Origin: f.ID}
+	rec := &audit.Recorder{Next: router, Origin: f.ID}
+	if opts.Roots != nil {
+		rec.CheckSigner = func(cert *x509.Certificate, signer string, at time.Time) error {
+			return pki.CheckHolder(opts.Roots, cert, pki.RoleNode, signer, at)
+		}
+	}
+	var app replica.Applier = rec
 	if opts.NoAudit {
 		app = router
 	}
@@ -293,6 +308,11 @@ func Start(opts Options) (_ *Node, err error) {
 			}
 		}()
 	}
+	n.faultMu.Lock()
+	n.faultsLive = true
+	n.raiseFaults(n.faults...)
+	n.faults = nil
+	n.faultMu.Unlock()
 	n.log.Info("node started", "cluster", n.Replica.Addr(), "console", n.URL())
 	return n, nil
 }

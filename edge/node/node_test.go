@@ -19,6 +19,7 @@ import (
 	"github.com/palisade/palisade/edge/node"
 	"github.com/palisade/palisade/edge/pki"
 	"github.com/palisade/palisade/examples"
+	"github.com/palisade/palisade/sensors/gpio"
 	"github.com/palisade/palisade/sync/replica/replicatest"
 )
 
@@ -39,17 +40,7 @@ func startFacility(t *testing.T, simulate bool) []*node.Node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nodes, err := node.StartFacility(f, node.FacilityOptions{
-		DataDir: t.TempDir(), FreePorts: true, Simulate: simulate, CA: testCA(),
-		Logger: func(string) *slog.Logger { return replicatest.Logger(t) },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range nodes {
-		t.Cleanup(func() { n.Close() })
-	}
-	return nodes
+	return startWith(t, f, node.FacilityOptions{Simulate: simulate})
 }
 
 // startWith starts f's nodes like startFacility, with fo's options on top
@@ -57,6 +48,12 @@ func startFacility(t *testing.T, simulate bool) []*node.Node {
 func startWith(t *testing.T, f *facility.Facility, fo node.FacilityOptions) []*node.Node {
 	t.Helper()
 	fo.DataDir, fo.FreePorts, fo.CA = t.TempDir(), true, testCA()
+	if fo.Chips == nil && !fo.Simulate {
+		// No GPIO chip here: the example's gpiochip0 (fences, panic button)
+		// is a fake with every line at rest.
+		quiet := quietChip()
+		fo.Chips = func(string) (gpio.Chip, error) { return quiet, nil }
+	}
 	if fo.Logger == nil {
 		fo.Logger = func(string) *slog.Logger { return replicatest.Logger(t) }
 	}

@@ -140,7 +140,9 @@ func (n *Node) startOSDP(ctx context.Context, send func(doors.Event)) error {
 	}
 	for port, readers := range buses {
 		if err := n.runPanel(ctx, port, readers, keys, send); err != nil {
-			n.log.Error("OSDP bus not started", "port", port, "err", err)
+			for _, r := range readers {
+				n.deviceFault(r.dev, "OSDP bus "+port+" not started", err)
+			}
 		}
 	}
 	return nil

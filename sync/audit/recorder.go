@@ -32,6 +32,12 @@ var ErrStale = errors.New("audit: a checkpoint at least as large is already reco
 type Recorder struct {
 	Next   replica.Applier
 	Origin string // the facility's id; checkpoints of another origin are refused
+	// CheckSigner, if set, must approve a checkpoint's certificate at the
+	// time the leader appended it (the same on every node): typically a
+	// node certificate of the facility CA. Without it only the signature
+	// is checked when applying, and `palisade audit verify --ca` checks
+	// the rest.
+	CheckSigner CheckSigner
 
 	tx *bolt.Tx // the transaction st and n belong to (FSM goroutine only)
 	st store
@@ -54,7 +60,7 @@ func (r *Recorder) store(tx *bolt.Tx) (store, error) {
 // Apply implements replica.Applier.
 func (r *Recorder) Apply(tx *bolt.Tx, e replica.Entry, c *command.Command) ([]byte, error) {
 	if c.Kind == KindCheckpoint {
-		return nil, r.checkpoint(tx, c)
+		return nil, r.checkpoint(tx, e, c)
 	}
 	res, err := r.Next.Apply(tx, e, c)
 	rec := Record{LogIndex: e.Index, Time: e.Time, Command: c}
@@ -78,7 +84,7 @@ func (r *Recorder) Apply(tx *bolt.Tx, e replica.Entry, c *command.Command) ([]by
 
 // checkpoint validates a signed checkpoint against this node's own tree —
 // every node computes the same root at that size — and records it.
-func (r *Recorder) checkpoint(tx *bolt.Tx, c *command.Command) error {
+func (r *Recorder) checkpoint(tx *bolt.Tx, e replica.Entry, c *command.Command) error {
 	cp, err := ParseSigned(c.Body)
 	if err != nil {
 		return err
@@ -86,8 +92,14 @@ func (r *Recorder) checkpoint(tx *bolt.Tx, c *command.Command) error {
 	if cp.Origin != r.Origin {
 		return fmt.Errorf("%w: origin %q, this facility is %q", ErrCheckpoint, cp.Origin, r.Origin)
 	}
-	if _, err := cp.VerifySignature(); err != nil {
+	cert, err := cp.VerifySignature()
+	if err != nil {
 		return err
+	}
+	if r.CheckSigner != nil {
+		if err := r.CheckSigner(cert, cp.Signer, e.Time); err != nil {
+			return fmt.Errorf("%w: signer %s: %v", ErrSignature, cp.Signer, err)
+		}
 	}
 	s, err := r.store(tx)
 	if err != nil {

@@ -61,7 +61,7 @@ func newWorld(t *testing.T) *world {
 		w.certs = append(w.certs, cert)
 	}
 	w.c = replicatest.New(t, 3, func(int) replica.Applier {
-		return &Recorder{Next: replica.Router{"note": notes{}}, Origin: origin}
+		return &Recorder{Next: replica.Router{"note": notes{}}, Origin: origin, CheckSigner: checkSigner(w.ca.Pool())}
 	}, nil)
 	return w
 }
@@ -180,6 +180,7 @@ func TestTreeOnEveryNodeCheckpointsAndTampering(t *testing.T) {
 	if err := w.propose(t, 0, "refuse"); !errors.Is(err, replica.ErrRejected) {
 		t.Fatalf("refused command: %v", err)
 	}
+	w.c.WaitConverged(ctx)
 	leader := w.c.WaitLeader()
 	first, err := w.signer(leader).SignNow(ctx)
 	if err != nil || first.Size != 21 {
@@ -193,6 +194,8 @@ func TestTreeOnEveryNodeCheckpointsAndTampering(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	w.c.WaitConverged(ctx)
+	leader = w.c.WaitLeader()
 	second, err := w.signer(leader).SignNow(ctx)
 	if err != nil || second.Size != 33 {
 		t.Fatalf("second checkpoint: size %d, %v", second.Size, err)
@@ -308,4 +311,35 @@ func TestTreeOnEveryNodeCheckpointsAndTampering(t *testing.T) {
 			t.Errorf("%+v", rep.Problems)
 		}
 	})
+}
+
+// A checkpoint signed with a valid signature by a node certificate of
+// another CA is refused by the state machine of every node; the facility's
+// own node is accepted.
+func TestCheckpointOfAnotherCAsNodeIsRefused(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	if err := w.propose(t, 0, "one"); err != nil {
+		t.Fatal(err)
+	}
+	w.c.WaitConverged(ctx)
+	var root Hash
+	_ = w.c.Nodes[0].View(func(tx *bolt.Tx) error {
+		s, _, _ := openStore(tx)
+		root, _ = s.rootAt(1)
+		return nil
+	})
+	other, _ := pki.NewCA("elsewhere", time.Now())
+	stranger, _ := other.Issue(pki.RoleNode, "n1", nil, time.Now(), time.Hour)
+	forged, err := Sign(Checkpoint{Origin: origin, Size: 1, Root: root, Time: time.Now()}, "n1", &stranger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.c.Nodes[1].Propose(ctx, &command.Command{Kind: KindCheckpoint, Body: forged.Marshal()}); !errors.Is(err, replica.ErrRejected) {
+		t.Fatalf("checkpoint by another CA's node: %v, want it refused", err)
+	}
+	w.c.WaitConverged(ctx)
+	if _, err := w.signer(w.c.WaitLeader()).SignNow(ctx); err != nil {
+		t.Fatalf("the facility's own node: %v", err)
+	}
 }
