@@ -1,4 +1,3 @@
-// Command palisade runs a Palisade facility node, the demo, and the tools.
 package main
 
 import (
