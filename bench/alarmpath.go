@@ -69,6 +69,12 @@ func runAlarmPath(ctx context.Context, root string, o Options, trusted bool) ([]
 		}
 	}
 	raiser, watcher := followers[0], followers[1]
+	return measureRows(ctx, leader, watcher, login, o, config, func(rate int) probe { return raiseProbe(raiser, rate) })
+}
+
+// measureRows watches the live stream of watcher's console and measures
+// one row per background rate (none, half, full) with the probe for it.
+func measureRows(ctx context.Context, leader, watcher *node.Node, login []apiclient.Option, o Options, config string, probeFor func(rate int) probe) ([]alarmPathRow, error) {
 	console, err := apiclient.Login(ctx, watcher.URL(), "officer", "demo-officer", login...)
 	if err != nil {
 		return nil, fmt.Errorf("login: %w", err)
@@ -81,7 +87,7 @@ func runAlarmPath(ctx context.Context, root string, o Options, trusted bool) ([]
 	}
 	var rows []alarmPathRow
 	for _, rate := range []int{0, o.BackgroundRate / 2, o.BackgroundRate} {
-		row, err := measureAlarmPath(ctx, leader, events, rate, o, raiseProbe(raiser, rate))
+		row, err := measureAlarmPath(ctx, leader, events, rate, o, probeFor(rate))
 		if err != nil {
 			return rows, err
 		}

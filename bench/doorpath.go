@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/palisade/palisade/edge/alarm"
-	"github.com/palisade/palisade/edge/api/apiclient"
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/node"
 	"github.com/palisade/palisade/examples"
@@ -78,16 +77,6 @@ func runDoorPath(ctx context.Context, root string, o Options, trusted bool) ([]a
 			}
 		}
 	}
-	console, err := apiclient.Login(ctx, watcher.URL(), "officer", "demo-officer", login...)
-	if err != nil {
-		return nil, fmt.Errorf("login: %w", err)
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	events, err := console.Events(sctx)
-	if err != nil {
-		return nil, err
-	}
 	role := "follower"
 	if leader.Replica.ID() == owner {
 		role = "leader"
@@ -96,16 +85,7 @@ func runDoorPath(ctx context.Context, root string, o Options, trusted bool) ([]a
 	if trusted {
 		config += ", mTLS + audit"
 	}
-	var rows []alarmPathRow
-	for _, rate := range []int{0, o.BackgroundRate / 2, o.BackgroundRate} {
-		row, err := measureAlarmPath(ctx, leader, events, rate, o, forceProbe(line))
-		if err != nil {
-			return rows, err
-		}
-		row.Config = config
-		rows = append(rows, row)
-	}
-	return rows, nil
+	return measureRows(ctx, leader, watcher, login, o, config, func(int) probe { return forceProbe(line) })
 }
 
 // forceProbe closes the door (settling for longer than the debounce), then
