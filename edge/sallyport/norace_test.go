@@ -1,0 +1,5 @@
+//go:build !race
+
+package sallyport
+
+const raceDetector = false
