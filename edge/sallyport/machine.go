@@ -263,15 +263,15 @@ type OutputKind uint8
 
 // Outputs.
 const (
-	DriveGate      OutputKind = iota + 1 // drive Gate with Drive
-	BeginScan                            // start the radar scan
-	AlarmBothOpen                        // P1: both gates report not closed
-	AlarmMoved                           // P1: Gate moved without a command
-	AlarmLimits                          // P2: Gate's limit switches contradict
-	AlarmHidden                          // P1: hidden occupant
-	AlarmBlocked                         // P2: a closing gate met a vehicle and could not reverse
-	OverrideGranted                      // a two-person override is in force
-	CycleEnded                           // the vehicle is through; the port is idle
+	DriveGate       OutputKind = iota + 1 // drive Gate with Drive
+	BeginScan                             // start the radar scan
+	AlarmBothOpen                         // P1: both gates report not closed
+	AlarmMoved                            // P1: Gate moved without a command
+	AlarmLimits                           // P2: Gate's limit switches contradict
+	AlarmHidden                           // P1: hidden occupant
+	AlarmBlocked                          // P2: a closing gate met a vehicle and could not reverse
+	OverrideGranted                       // a two-person override is in force
+	CycleEnded                            // the vehicle is through; the port is idle
 )
 
 func refuse(format string, a ...any) error {
