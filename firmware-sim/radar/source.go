@@ -6,7 +6,9 @@ import wire "github.com/palisade/palisade/sensors/radar"
 // returns false when the scene is over; the radar then sends nothing more.
 // The device calls Next from one goroutine at a time.
 //
-// The device fills in Header.FrameNumber, and Version, Platform,
+// The device numbers the frames it sends; a source frame whose
+// Header.FrameNumber is ahead of the device's count keeps it (a scene that
+// models lost frames). It fills in Version, Platform,
 // TimeCPUCycles and NumDetectedObj when they are zero; TotalPacketLen and
 // NumTLVs are computed when the frame is encoded.
 type Source interface {

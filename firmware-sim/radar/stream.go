@@ -76,6 +76,9 @@ func (d *Device) encode(f wire.Frame) (b []byte, sent *wire.Frame, damaged uint3
 	defer d.mu.Unlock()
 	d.frameNo++
 	h := &f.Header
+	if h.FrameNumber > d.frameNo {
+		d.frameNo = h.FrameNumber // the scene's own count: frames it lost stay lost
+	}
 	h.FrameNumber = d.frameNo
 	if h.Version == 0 {
 		h.Version = Version
