@@ -50,6 +50,10 @@ func (s *Server) table() []Route {
 		{"POST", "/v1/doors/{id}/unlock", staff(Officer), s.unlockDoor},
 		{"POST", "/v1/doors/{id}/lock", staff(Officer), s.lockDoor},
 		{"POST", "/v1/zones/{id}/lockdown", staff(Supervisor), s.lockdownZone},
+		{"GET", "/v1/sallyports", staff(Officer), s.listSallyPorts},
+		// Officers act; approving an override also needs a supervisor,
+		// checked in the handler and again by the applier.
+		{"POST", "/v1/sallyports/{id}/act", staff(Officer), s.actSallyPort},
 		{"POST", "/v1/devices/{id}/actuate", staff(Officer), s.actuate},
 		{"GET", "/v1/actuations/{id}", staff(Officer), s.getActuation},
 

@@ -216,6 +216,7 @@ func TestAccess(t *testing.T) {
 		"GET /v1/audit":                  "supervisor, admin",
 		"POST /v1/zones/{id}/lockdown":   "supervisor, admin",
 		"POST /v1/doors/{id}/unlock":     "officer, supervisor, admin",
+		"POST /v1/sallyports/{id}/act":   "officer, supervisor, admin",
 		"POST /v1/password":              "officer, supervisor, admin",
 		"POST /v1/users/{name}/password": "admin",
 		"GET /k/v1/session":              "learner",

@@ -80,8 +80,10 @@ type Config struct {
 	// Audit is optional: without it GET /v1/audit answers 404.
 	Audit AuditLog
 	// Doors is optional: without it the door routes answer 404.
-	Doors    Doors
-	Gatherer prometheus.Gatherer // for /metrics; default prometheus.DefaultGatherer
+	Doors Doors
+	// SallyPorts is optional: without it the sally-port routes answer 404.
+	SallyPorts SallyPorts
+	Gatherer   prometheus.Gatherer // for /metrics; default prometheus.DefaultGatherer
 	// Registerer receives the API's own metrics; nil: not registered.
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger     // default: discard

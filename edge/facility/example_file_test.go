@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -112,5 +114,34 @@ func TestLookups(t *testing.T) {
 	}
 	if _, ok := f.User("root"); ok {
 		t.Error("User(root) found something")
+	}
+}
+
+func TestSallyPortValidation(t *testing.T) {
+	f, err := facility.Parse("facility.yaml", examples.Facility)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.SallyPorts) != 1 || f.SallyPorts[0].Outer.Loop != "sp-outer-loop" || time.Duration(f.SallyPorts[0].Scan) != 30*time.Second {
+		t.Fatalf("example sally port: %+v", f.SallyPorts)
+	}
+	sp := &f.SallyPorts[0]
+	sp.Zone = "yard"
+	sp.Inner.Open = "sp-outer-loop"
+	sp.Outer.Closed = ""
+	sp.Radar = "nope"
+	sp.Scan = facility.Duration(5 * time.Second)
+	err = f.Validate()
+	for _, want := range []string{
+		`sally_ports[0].zone: zone "yard" is a yard, want a sally_port zone`,
+		`sally_ports[0].inner.open: device "sp-outer-loop" is a vehicle_loop; a sally port's inner.open must be gpio_output`,
+		`sally_ports[0].outer.closed: required`,
+		`sally_ports[0].radar: unknown device "nope"`,
+		`sally_ports[0].scan: 5s is too short`,
+		`sally_ports[0].inner.open: duplicate sally-port device "sp-outer-loop" (first at sally_ports[0].outer.loop)`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want[:min(len(want), 60)]) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
 	}
 }

@@ -22,6 +22,8 @@ type Facility struct {
 	Groups   []Group     `yaml:"groups"`
 	Devices  []Device    `yaml:"devices"`
 	Doors    []Door      `yaml:"doors"`
+	// SallyPorts are the vehicle sally ports (see [SallyPort]).
+	SallyPorts []SallyPort `yaml:"sally_ports"`
 	Users    []User      `yaml:"users"`
 	Alarms   AlarmPolicy `yaml:"alarms"`
 }
@@ -160,6 +162,42 @@ type Door struct {
 	Access []AccessRule `yaml:"access"`
 	// At is where the door is on the site map (for the console's plan).
 	At *Point `yaml:"at,omitempty"`
+}
+
+// SallyPort is a vehicle sally port: an outer and an inner gate with a bay
+// between them, each gate driven by its operator's open and close inputs
+// and watched by its two limit switches and the loop in its line, a loop in
+// the bay, and the life-detection radar that scans vehicles. One node owns
+// every device of a sally port.
+type SallyPort struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+	// Zone is the bay's zone (kind sally_port).
+	Zone  string    `yaml:"zone"`
+	Outer SallyGate `yaml:"outer"`
+	Inner SallyGate `yaml:"inner"`
+	// BayLoop is the vehicle loop in the bay.
+	BayLoop string `yaml:"bay_loop"`
+	// Radar is the life-detection radar (kind radar). Without one, every
+	// leaving vehicle needs a two-supervisor release.
+	Radar string `yaml:"radar,omitempty"`
+	// Scan is how long a life-detection scan lasts (default 30s, at least
+	// 15s).
+	Scan Duration `yaml:"scan,omitempty"`
+	// ScanEntering requires a clear scan for entering vehicles too.
+	ScanEntering bool `yaml:"scan_entering,omitempty"`
+	At           *Point `yaml:"at,omitempty"`
+}
+
+// SallyGate is one gate of a sally port, by device id: the gpio_outputs
+// that tell its operator to open and to close, the gpio_inputs of its open
+// and closed limit switches, and the vehicle loop in its line.
+type SallyGate struct {
+	Open   string `yaml:"open"`
+	Close  string `yaml:"close"`
+	Opened string `yaml:"opened"`
+	Closed string `yaml:"closed"`
+	Loop   string `yaml:"loop"`
 }
 
 // AccessRule lets people through a door: those named, those in the groups,

@@ -62,6 +62,7 @@ func (f *Facility) validate() Errors {
 	f.validatePeople(&l, groups)
 	f.validateDevices(&l, zones)
 	f.validateDoors(&l, zones, groups)
+	f.validateSallyPorts(&l, zones)
 	users := ids{}
 	for i, u := range f.Users {
 		p := fmt.Sprintf("users[%d]", i)
@@ -286,7 +287,7 @@ func (s ids) ref(l *errorList, path, id, what string) {
 }
 
 // inputKinds are what a gpio_input may be wired to.
-var inputKinds = []string{"door_contact", "exit", "tamper", "panic", "fence", "vehicle_loop"}
+var inputKinds = []string{"door_contact", "exit", "tamper", "panic", "fence", "vehicle_loop", "gate_limit"}
 
 // doorDevice is one device slot of a door and the kinds it accepts.
 type doorDevice struct {
@@ -420,4 +421,62 @@ func clock(s string) (int, error) {
 		return 0, err
 	}
 	return t.Hour()*60 + t.Minute(), nil
+}
+
+func (f *Facility) validateSallyPorts(l *errorList, zones ids) {
+	ports := ids{}
+	used := ids{}
+	loop := []DeviceKind{DeviceVehicleLoop, DeviceGPIOInput}
+	for i, sp := range f.SallyPorts {
+		p := fmt.Sprintf("sally_ports[%d]", i)
+		ports.add(l, p+".id", sp.ID)
+		if sp.Zone == "" {
+			l.add(p+".zone", "required: the bay's zone")
+		} else if z, ok := f.Zone(sp.Zone); !ok {
+			zones.ref(l, p+".zone", sp.Zone, "zone")
+		} else if z.Kind != ZoneSallyPort {
+			l.add(p+".zone", fmt.Sprintf("zone %q is a %s, want a sally_port zone", sp.Zone, z.Kind))
+		}
+		slots := []doorDevice{{"bay_loop", sp.BayLoop, loop}, {"radar", sp.Radar, []DeviceKind{DeviceRadar}}}
+		for _, g := range []struct {
+			key string
+			g   SallyGate
+		}{{"outer", sp.Outer}, {"inner", sp.Inner}} {
+			slots = append(slots,
+				doorDevice{g.key + ".open", g.g.Open, []DeviceKind{DeviceGPIOOutput}},
+				doorDevice{g.key + ".close", g.g.Close, []DeviceKind{DeviceGPIOOutput}},
+				doorDevice{g.key + ".opened", g.g.Opened, []DeviceKind{DeviceGPIOInput}},
+				doorDevice{g.key + ".closed", g.g.Closed, []DeviceKind{DeviceGPIOInput}},
+				doorDevice{g.key + ".loop", g.g.Loop, loop})
+		}
+		node := ""
+		for _, dd := range slots {
+			if dd.id == "" {
+				if dd.key != "radar" {
+					l.add(p+"."+dd.key, "required: a device id")
+				}
+				continue
+			}
+			dev, ok := f.Device(dd.id)
+			if !ok {
+				l.add(p+"."+dd.key, fmt.Sprintf("unknown device %q", dd.id))
+				continue
+			}
+			used.addAs(l, p+"."+dd.key, dd.id, "sally-port device")
+			if !slices.Contains(dd.kinds, dev.Kind) {
+				l.add(p+"."+dd.key, fmt.Sprintf("device %q is a %s; a sally port's %s must be %s", dd.id, dev.Kind, dd.key, kindList(dd.kinds)))
+			}
+			if node == "" {
+				node = dev.Node
+			} else if dev.Node != node {
+				l.add(p+"."+dd.key, fmt.Sprintf("device %q belongs to %s, the sally port's other devices to %s: one node runs a sally port", dd.id, dev.Node, node))
+			}
+		}
+		if sp.Scan != 0 && time.Duration(sp.Scan) < 15*time.Second {
+			l.add(p+".scan", fmt.Sprintf("%s is too short for a life-detection scan: at least 15s", sp.Scan))
+		}
+		if sp.At != nil && (sp.At.X < 0 || sp.At.Y < 0 || sp.At.X > f.Site.Width || sp.At.Y > f.Site.Height) {
+			l.add(p+".at", fmt.Sprintf("point [%g, %g] is outside the site (%g × %g m)", sp.At.X, sp.At.Y, f.Site.Width, f.Site.Height))
+		}
+	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/palisade/palisade/edge/eventlog"
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/pki"
+	"github.com/palisade/palisade/edge/sallyport"
 	"github.com/palisade/palisade/firmware-sim/door"
 	osdpsim "github.com/palisade/palisade/firmware-sim/osdp"
 	"github.com/palisade/palisade/sensors/contact"
@@ -162,11 +163,12 @@ func Start(opts Options) (_ *Node, err error) {
 		opts.Tune(&rc)
 	}
 	router := replica.Router{
-		"alarm":   alarm.Applier{CoalesceWindow: time.Duration(f.Alarms.CoalesceWindow)},
-		"event":   eventlog.Applier{},
-		"actuate": actuator.Applier{},
-		"user":    accounts.Applier{Known: func(name string) bool { _, ok := f.User(name); return ok }},
-		"door":    doors.Applier{},
+		"alarm":     alarm.Applier{CoalesceWindow: time.Duration(f.Alarms.CoalesceWindow)},
+		"event":     eventlog.Applier{},
+		"actuate":   actuator.Applier{},
+		"user":      accounts.Applier{Known: func(name string) bool { _, ok := f.User(name); return ok }},
+		"door":      doors.Applier{},
+		"sallyport": sallyport.Applier{Dir: sallyport.FacilityDirectory(f)},
 	}
 	// Everything the node starts from here is stopped by n.cancel and
 	// waited for by n.wg (Close).
@@ -238,11 +240,12 @@ func Start(opts Options) (_ *Node, err error) {
 	})
 	server, err := api.New(api.Config{
 		Node: opts.NodeID, Facility: f.Name, Users: users, Zones: zones, Site: api.Site{Width: f.Site.Width, Height: f.Site.Height}, Alarms: n.Alarms, Cluster: n.Replica,
-		Actuators: actuators{f: f, rep: n.Replica},
-		Passwords: accounts.Store{Replica: n.Replica, Node: opts.NodeID},
-		Audit:     auditLog{n.Replica},
-		Doors:     doorsAPI{f: f, rep: n.Replica},
-		Gatherer:  n.reg, Registerer: n.reg, Logger: n.log, Now: opts.Now,
+		Actuators:  actuators{f: f, rep: n.Replica},
+		Passwords:  accounts.Store{Replica: n.Replica, Node: opts.NodeID},
+		Audit:      auditLog{n.Replica},
+		Doors:      doorsAPI{f: f, rep: n.Replica},
+		SallyPorts: sallyAPI{f: f, rep: n.Replica, node: opts.NodeID},
+		Gatherer:   n.reg, Registerer: n.reg, Logger: n.log, Now: opts.Now,
 	})
 	if err != nil {
 		return nil, err

@@ -248,6 +248,8 @@ type Input struct {
 	By        string // who acted
 	// Supervisor: By holds a supervisor's (or an administrator's) role.
 	Supervisor bool
+	// Reason is what the person said, for the record (approvals, overrides).
+	Reason string
 }
 
 // Output is what a step asks of the world.

@@ -16,6 +16,7 @@ import (
 	"github.com/palisade/palisade/edge/actuator"
 	"github.com/palisade/palisade/edge/alarm"
 	"github.com/palisade/palisade/edge/api"
+	"github.com/palisade/palisade/edge/sallyport"
 	"github.com/palisade/palisade/sync/replica"
 )
 
@@ -241,4 +242,36 @@ func (c *Client) LockDoor(ctx context.Context, door, reason string) (actuator.Ac
 // Lockdown locks a zone down (on) or lifts it (supervisor).
 func (c *Client) Lockdown(ctx context.Context, zone string, on bool, reason string) error {
 	return c.do(ctx, http.MethodPost, "/v1/zones/"+zone+"/lockdown", map[string]any{"on": on, "reason": reason}, nil)
+}
+
+// SallyPorts lists the facility's sally ports with their state and the
+// current cycle's steps.
+func (c *Client) SallyPorts(ctx context.Context) ([]sallyport.View, error) {
+	var out struct {
+		Ports []sallyport.View `json:"sally_ports"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/sallyports", nil, &out)
+	return out.Ports, err
+}
+
+// SallyAction is an action at a sally port: action open|close (with gate
+// outer|inner), declare (people, animals), scan, pass, approve (override
+// release|both-open|close-on-loop, reason), end.
+type SallyAction struct {
+	Action   string `json:"action"`
+	Gate     string `json:"gate,omitempty"`
+	People   int    `json:"people,omitempty"`
+	Animals  int    `json:"animals,omitempty"`
+	Override string `json:"override,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// ActSallyPort commits an action; a refusal of the interlock is an *Error
+// with status 409 and its reason.
+func (c *Client) ActSallyPort(ctx context.Context, port string, a SallyAction) ([]sallyport.Output, error) {
+	var out struct {
+		Outputs []sallyport.Output `json:"outputs"`
+	}
+	err := c.do(ctx, http.MethodPost, "/v1/sallyports/"+port+"/act", a, &out)
+	return out.Outputs, err
 }
