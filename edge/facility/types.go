@@ -11,21 +11,21 @@ import (
 // map of zones, the people and groups it knows, its devices, the console users
 // and the alarm policy. It is loaded from one YAML file by [Load] or [Parse].
 type Facility struct {
-	ID       string      `yaml:"id"`
-	Name     string      `yaml:"name"`
-	Kind     Kind        `yaml:"kind"`
-	Timezone string      `yaml:"timezone"`
-	Nodes    []Node      `yaml:"nodes"`
-	Site     Site        `yaml:"site"`
-	Zones    []Zone      `yaml:"zones"`
-	People   []Person    `yaml:"people"`
-	Groups   []Group     `yaml:"groups"`
-	Devices  []Device    `yaml:"devices"`
-	Doors    []Door      `yaml:"doors"`
+	ID       string   `yaml:"id"`
+	Name     string   `yaml:"name"`
+	Kind     Kind     `yaml:"kind"`
+	Timezone string   `yaml:"timezone"`
+	Nodes    []Node   `yaml:"nodes"`
+	Site     Site     `yaml:"site"`
+	Zones    []Zone   `yaml:"zones"`
+	People   []Person `yaml:"people"`
+	Groups   []Group  `yaml:"groups"`
+	Devices  []Device `yaml:"devices"`
+	Doors    []Door   `yaml:"doors"`
 	// SallyPorts are the vehicle sally ports (see [SallyPort]).
 	SallyPorts []SallyPort `yaml:"sally_ports"`
-	Users    []User      `yaml:"users"`
-	Alarms   AlarmPolicy `yaml:"alarms"`
+	Users      []User      `yaml:"users"`
+	Alarms     AlarmPolicy `yaml:"alarms"`
 }
 
 // Node is one on-site appliance of the facility's cluster.
@@ -185,7 +185,7 @@ type SallyPort struct {
 	// 15s).
 	Scan Duration `yaml:"scan,omitempty"`
 	// ScanEntering requires a clear scan for entering vehicles too.
-	ScanEntering bool `yaml:"scan_entering,omitempty"`
+	ScanEntering bool   `yaml:"scan_entering,omitempty"`
 	At           *Point `yaml:"at,omitempty"`
 }
 
