@@ -138,7 +138,7 @@ func TestSallyPortValidation(t *testing.T) {
 		`sally_ports[0].outer.closed: required`,
 		`sally_ports[0].radar: unknown device "nope"`,
 		`sally_ports[0].scan: 5s is too short`,
-		`sally_ports[0].inner.open: duplicate sally-port device "sp-outer-loop" (first at sally_ports[0].outer.loop)`,
+		`sally_ports[0].inner.open: duplicate sally port device "sp-outer-loop" (first at sally_ports[0].outer.loop)`,
 	} {
 		if err == nil || !strings.Contains(err.Error(), want[:min(len(want), 60)]) {
 			t.Errorf("missing %q in:\n%v", want, err)

@@ -289,11 +289,42 @@ func (s ids) ref(l *errorList, path, id, what string) {
 // inputKinds are what a gpio_input may be wired to.
 var inputKinds = []string{"door_contact", "exit", "tamper", "panic", "fence", "vehicle_loop", "gate_limit"}
 
-// doorDevice is one device slot of a door and the kinds it accepts.
+// doorDevice is one device slot of a door or a sally port, the kinds it
+// accepts, and the message when it is empty (none: optional).
 type doorDevice struct {
-	key   string
-	id    string
-	kinds []DeviceKind
+	key     string
+	id      string
+	kinds   []DeviceKind
+	missing string
+}
+
+// checkSlots checks the devices a door or a sally port (what) names: each
+// known, of a kind its slot accepts, serving one of them only, and all on
+// one node, which runs it.
+func (f *Facility) checkSlots(l *errorList, p, what string, used ids, slots []doorDevice) {
+	node := ""
+	for _, dd := range slots {
+		if dd.id == "" {
+			if dd.missing != "" {
+				l.add(p+"."+dd.key, dd.missing)
+			}
+			continue
+		}
+		dev, ok := f.Device(dd.id)
+		if !ok {
+			l.add(p+"."+dd.key, fmt.Sprintf("unknown device %q", dd.id))
+			continue
+		}
+		used.addAs(l, p+"."+dd.key, dd.id, what+" device")
+		if !slices.Contains(dd.kinds, dev.Kind) {
+			l.add(p+"."+dd.key, fmt.Sprintf("device %q is a %s; a %s's %s must be %s", dd.id, dev.Kind, what, dd.key, kindList(dd.kinds)))
+		}
+		if node == "" {
+			node = dev.Node
+		} else if dev.Node != node {
+			l.add(p+"."+dd.key, fmt.Sprintf("device %q belongs to %s, the %s's other devices to %s: one node runs a %s", dd.id, dev.Node, what, node, what))
+		}
+	}
 }
 
 func (f *Facility) validateDoors(l *errorList, zones, groups ids) {
@@ -313,35 +344,13 @@ func (f *Facility) validateDoors(l *errorList, zones, groups ids) {
 				zones.ref(l, p+"."+z.key, z.id, "zone")
 			}
 		}
-		node := ""
-		for _, dd := range []doorDevice{
-			{"contact", d.Contact, []DeviceKind{DeviceDoorContact, DeviceGPIOInput}},
-			{"exit", d.Exit, []DeviceKind{DeviceGPIOInput}},
-			{"tamper", d.Tamper, []DeviceKind{DeviceGPIOInput}},
-			{"lock", d.Lock, []DeviceKind{DeviceGPIOOutput}},
-			{"reader", d.Reader, []DeviceKind{DeviceOSDPReader, DeviceWiegandReader}},
-		} {
-			if dd.id == "" {
-				if dd.key == "contact" {
-					l.add(p+".contact", "required: the door contact's device id")
-				}
-				continue
-			}
-			dev, ok := f.Device(dd.id)
-			if !ok {
-				l.add(p+"."+dd.key, fmt.Sprintf("unknown device %q", dd.id))
-				continue
-			}
-			used.addAs(l, p+"."+dd.key, dd.id, "door device")
-			if !slices.Contains(dd.kinds, dev.Kind) {
-				l.add(p+"."+dd.key, fmt.Sprintf("device %q is a %s; a door's %s must be %s", dd.id, dev.Kind, dd.key, kindList(dd.kinds)))
-			}
-			if node == "" {
-				node = dev.Node
-			} else if dev.Node != node {
-				l.add(p+"."+dd.key, fmt.Sprintf("device %q belongs to %s, the door's other devices to %s: one node runs a door", dd.id, dev.Node, node))
-			}
-		}
+		f.checkSlots(l, p, "door", used, []doorDevice{
+			{"contact", d.Contact, []DeviceKind{DeviceDoorContact, DeviceGPIOInput}, "required: the door contact's device id"},
+			{"exit", d.Exit, []DeviceKind{DeviceGPIOInput}, ""},
+			{"tamper", d.Tamper, []DeviceKind{DeviceGPIOInput}, ""},
+			{"lock", d.Lock, []DeviceKind{DeviceGPIOOutput}, ""},
+			{"reader", d.Reader, []DeviceKind{DeviceOSDPReader, DeviceWiegandReader}, ""},
+		})
 		if d.At != nil && (d.At.X < 0 || d.At.Y < 0 || d.At.X > f.Site.Width || d.At.Y > f.Site.Height) {
 			l.add(p+".at", fmt.Sprintf("point [%g, %g] is outside the site (%g × %g m)", d.At.X, d.At.Y, f.Site.Width, f.Site.Height))
 		}
@@ -437,41 +446,20 @@ func (f *Facility) validateSallyPorts(l *errorList, zones ids) {
 		} else if z.Kind != ZoneSallyPort {
 			l.add(p+".zone", fmt.Sprintf("zone %q is a %s, want a sally_port zone", sp.Zone, z.Kind))
 		}
-		slots := []doorDevice{{"bay_loop", sp.BayLoop, loop}, {"radar", sp.Radar, []DeviceKind{DeviceRadar}}}
+		const need = "required: a device id"
+		slots := []doorDevice{{"bay_loop", sp.BayLoop, loop, need}, {"radar", sp.Radar, []DeviceKind{DeviceRadar}, ""}}
 		for _, g := range []struct {
 			key string
 			g   SallyGate
 		}{{"outer", sp.Outer}, {"inner", sp.Inner}} {
 			slots = append(slots,
-				doorDevice{g.key + ".open", g.g.Open, []DeviceKind{DeviceGPIOOutput}},
-				doorDevice{g.key + ".close", g.g.Close, []DeviceKind{DeviceGPIOOutput}},
-				doorDevice{g.key + ".opened", g.g.Opened, []DeviceKind{DeviceGPIOInput}},
-				doorDevice{g.key + ".closed", g.g.Closed, []DeviceKind{DeviceGPIOInput}},
-				doorDevice{g.key + ".loop", g.g.Loop, loop})
+				doorDevice{g.key + ".open", g.g.Open, []DeviceKind{DeviceGPIOOutput}, need},
+				doorDevice{g.key + ".close", g.g.Close, []DeviceKind{DeviceGPIOOutput}, need},
+				doorDevice{g.key + ".opened", g.g.Opened, []DeviceKind{DeviceGPIOInput}, need},
+				doorDevice{g.key + ".closed", g.g.Closed, []DeviceKind{DeviceGPIOInput}, need},
+				doorDevice{g.key + ".loop", g.g.Loop, loop, need})
 		}
-		node := ""
-		for _, dd := range slots {
-			if dd.id == "" {
-				if dd.key != "radar" {
-					l.add(p+"."+dd.key, "required: a device id")
-				}
-				continue
-			}
-			dev, ok := f.Device(dd.id)
-			if !ok {
-				l.add(p+"."+dd.key, fmt.Sprintf("unknown device %q", dd.id))
-				continue
-			}
-			used.addAs(l, p+"."+dd.key, dd.id, "sally-port device")
-			if !slices.Contains(dd.kinds, dev.Kind) {
-				l.add(p+"."+dd.key, fmt.Sprintf("device %q is a %s; a sally port's %s must be %s", dd.id, dev.Kind, dd.key, kindList(dd.kinds)))
-			}
-			if node == "" {
-				node = dev.Node
-			} else if dev.Node != node {
-				l.add(p+"."+dd.key, fmt.Sprintf("device %q belongs to %s, the sally port's other devices to %s: one node runs a sally port", dd.id, dev.Node, node))
-			}
-		}
+		f.checkSlots(l, p, "sally port", used, slots)
 		if sp.Scan != 0 && time.Duration(sp.Scan) < 15*time.Second {
 			l.add(p+".scan", fmt.Sprintf("%s is too short for a life-detection scan: at least 15s", sp.Scan))
 		}
