@@ -147,6 +147,10 @@ type gate struct {
 	// Forced: it left the closed position without a command and has not
 	// closed since. A forced gate is never reversed open.
 	Forced bool
+	// Reported: a limit switch of the gate has reported since the start.
+	// Until then its position is unknown, not "part-open": no alarm, and
+	// it is not secured.
+	Reported bool
 }
 
 func (g gate) pos() Position {
@@ -289,6 +293,7 @@ func (m Machine) Step(r Rules, in Input) (Machine, []Output, error) {
 	switch in.Kind {
 	case LimitSwitch:
 		g := &m.Gates[in.Gate]
+		g.Reported = true
 		if in.OpenLimit {
 			g.OpenLim = in.Active
 		} else {
@@ -541,7 +546,8 @@ func (m *Machine) loopChanged(l Loop, out []Output) []Output {
 
 // settle raises the both-open alarm and ends a finished cycle.
 func (m *Machine) settle(out []Output) []Output {
-	both := m.Gates[Outer].pos() != Closed && m.Gates[Inner].pos() != Closed
+	both := m.Gates[Outer].Reported && m.Gates[Inner].Reported &&
+		m.Gates[Outer].pos() != Closed && m.Gates[Inner].pos() != Closed
 	switch {
 	case both && !m.BothOpenAlarm && m.Granted != BothOpen:
 		m.BothOpenAlarm = true

@@ -143,3 +143,18 @@ func hasOutput(out []Output, k OutputKind) bool {
 	}
 	return false
 }
+
+// At start no limit switch has reported: the gates are unknown, not open,
+// so nothing opens and no both-open alarm is raised.
+func TestUnreportedGatesAreNotAnAlarm(t *testing.T) {
+	m, out := run(t, Rules{}, New(), Input{Kind: Approve, Override: Release, By: "sup-a", Supervisor: true}, limit(Outer, false, true))
+	if hasOutput(out, AlarmBothOpen) {
+		t.Fatalf("both-open alarm before the inner gate reported: %+v", out)
+	}
+	if _, _, err := m.Step(Rules{}, Input{Kind: OpenGate, Gate: Outer}); err == nil || !strings.Contains(err.Error(), "inner gate is not closed") {
+		t.Fatalf("open with the inner gate unreported: %v", err)
+	}
+	if v := NewView("p", "P", "n", m, nil); v.Inner.Position != "not reported" || v.Outer.Position != "closed" {
+		t.Fatalf("view: outer %q inner %q", v.Outer.Position, v.Inner.Position)
+	}
+}

@@ -29,7 +29,7 @@ type View struct {
 // GateView is one gate.
 type GateView struct {
 	Driven   string `json:"driven"`   // open, close, stop
-	Position string `json:"position"` // closed, part-open, open, limit-switch fault
+	Position string `json:"position"` // closed, part-open, open, limit-switch fault, not reported
 	Secured  bool   `json:"secured"`
 }
 
@@ -84,7 +84,11 @@ func NewView(id, name, node string, m Machine, steps []Step) View {
 }
 
 func gateView(g gate) GateView {
-	return GateView{Driven: g.Want.String(), Position: g.pos().String(), Secured: g.secured()}
+	pos := g.pos().String()
+	if !g.Reported {
+		pos = "not reported"
+	}
+	return GateView{Driven: g.Want.String(), Position: pos, Secured: g.secured()}
 }
 
 // stage names where the cycle is, for the console's step screen.
