@@ -68,3 +68,54 @@ func TestNoInlineCode(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := fs.ReadFile(console.FS, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestScriptFindsItsElements: every element the script looks up by id is
+// on the page, so a renamed id fails here rather than on a night shift.
+func TestScriptFindsItsElements(t *testing.T) {
+	html, js := readFile(t, "index.html"), readFile(t, "console.js")
+	ids := regexp.MustCompile(`\$\("([A-Za-z0-9_-]+)"\)`).FindAllStringSubmatch(js, -1)
+	if len(ids) == 0 {
+		t.Fatal("console.js looks up no element by id")
+	}
+	for _, m := range ids {
+		if !strings.Contains(html, `id="`+m[1]+`"`) {
+			t.Errorf("console.js uses #%s, not in index.html", m[1])
+		}
+	}
+}
+
+// TestSallyPortPanel: the page has the sally-port step screen and the
+// script drives it from the API.
+func TestSallyPortPanel(t *testing.T) {
+	html, js := readFile(t, "index.html"), readFile(t, "console.js")
+	for _, want := range []string{`id="sallyports"`, `id="sallyport-card"`, `id="declare-dialog"`, `id="override-dialog"`,
+		`href="#sallyports"`, `data-act="open:outer"`, `data-act="close:inner"`, `data-act="declare"`, `data-act="scan"`,
+		`data-act="pass"`, `data-act="end"`, `data-act="approve"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("index.html lacks %s", want)
+		}
+	}
+	for _, want := range []string{`"/v1/sallyports"`, `"/v1/sallyports/" + encodeURIComponent(`, `"/act"`,
+		`"hidden occupant"`, `pending_override`, `granted_override`} {
+		if !strings.Contains(js, want) {
+			t.Errorf("console.js lacks %s", want)
+		}
+	}
+	// Every stage the node names is placed on the step screen.
+	for _, stage := range []string{"gates not confirmed closed", "waiting for a vehicle", "vehicle entering the bay",
+		"declare occupants", "scanning", "hidden occupant: search the vehicle", "scan the vehicle",
+		"pass the inspection", "ready to release", "released"} {
+		if !strings.Contains(js, `"`+stage+`"`) {
+			t.Errorf("console.js does not handle the stage %q", stage)
+		}
+	}
+}

@@ -58,6 +58,7 @@
     stopBoard();
     show($("board-view"), false);
     show($("signed-in"), false);
+    show($("jump"), false);
     show($("login-view"), true);
     text($("login-note"), note || "");
     show($("login-note"), !!note);
@@ -69,12 +70,16 @@
     st.csrf = sess.csrf_token;
     st.node = sess.node;
     st.role = sess.role;
+    st.user = sess.user;
     text($("facility"), [sess.facility, "node " + sess.node].filter(Boolean).join(" · "));
     text($("who"), sess.user + " (" + sess.role + ")");
     show($("login-view"), false);
     show($("signed-in"), true);
+    show($("jump"), true);
     show($("board-view"), true);
     loadZones().then(() => { startStream(); loadAlarms(); pollDoors(); });
+    sp.off = false;
+    pollSallyPorts();
     pollCluster();
     st.timers.push(setInterval(updateAges, 1000));
     renderSound();
@@ -90,6 +95,13 @@
     st.rows.clear();
     doorRows.clear();
     $("door-list").replaceChildren();
+    clearTimeout(sp.timer);
+    sp.gen++;
+    sp.cards.clear();
+    sp.shown = sp.seq;
+    $("sallyport-list").replaceChildren();
+    show($("sallyports"), false);
+    for (const d of [$("declare-dialog"), $("override-dialog")]) if (d.open) d.close();
     $("alarm-list").replaceChildren();
   }
 
@@ -513,6 +525,498 @@
       show($("doors-error"), true);
     }
   }
+
+  // ---- sally port: the vehicle cycle's step screen ----
+  // One card per port, built once and updated in place every second, so a
+  // button never moves under a finger and a dialog keeps what was typed.
+  // The buttons say what an officer may try; the interlock on the node
+  // decides, and its refusal is shown in its own words.
+
+  const sp = {
+    cards: new Map(), // port id → card
+    seq: 0,           // GET requests sent
+    shown: 0,         // the newest request whose answer is on screen
+    off: false,       // the node has no sally ports (404)
+    timer: 0,
+    gen: 0,           // bumped at log-out
+    declareFor: null, // the card whose declare dialog is open
+    overrideFor: null,
+  };
+
+  const STEPS = ["Vehicle arrives", "Entry gate opens", "Vehicle in the bay", "Entry gate closed",
+    "Declare occupants", "Scan", "Pass", "Exit gate opens", "Done"];
+  const STEP_MARK = { done: "✓", current: "▶", problem: "!", skipped: "–", todo: "" };
+  const STAGE_HINTS = {
+    "gates not confirmed closed": "A gate's closed limit switch is not confirmed: no gate opens while the other is not closed.",
+    "waiting for a vehicle": "Open the outer gate for a vehicle coming in, the inner gate for one going out.",
+    "vehicle entering the bay": "Let the vehicle into the bay, then close the entry gate behind it.",
+    "declare occupants": "Count everyone in the vehicle and declare them.",
+    "scanning": "The life-detection radar is scanning the vehicle.",
+    "hidden occupant: search the vehicle": "Keep both gates closed. Search the vehicle, then declare again and rescan.",
+    "scan the vehicle": "A leaving vehicle needs a clear life-detection scan.",
+    "pass the inspection": "Check the vehicle, then pass the inspection.",
+    "ready to release": "Open the exit gate.",
+    "released": "The exit gate opens for the vehicle. Close it behind the vehicle: the cycle then ends by itself.",
+  };
+  const OVERRIDE_WORDS = { release: "Release", "both-open": "Both-open", "close-on-loop": "Close-on-loop" };
+  const ACT_WORDS = {
+    "open:outer": "Open outer gate", "close:outer": "Close outer gate",
+    "open:inner": "Open inner gate", "close:inner": "Close inner gate",
+    declare: "Declare occupants", scan: "Start scan", pass: "Pass inspection",
+    end: "End cycle", approve: "Approve override",
+  };
+  const GATE_NAMES = { outer: "Outer gate", inner: "Inner gate" };
+
+  function supervises() { return st.role === "supervisor" || st.role === "admin"; }
+
+  // The interlock's refusals reach us wrapped ("replica: command rejected:
+  // sally port: …"): the officer needs the reason, not the plumbing.
+  function plainReason(msg) {
+    const s = String(msg || "").replace(/^replica: command rejected: /, "").replace(/^sally port: /, "");
+    return s ? s[0].toUpperCase() + s.slice(1) : "no reason given";
+  }
+
+  function pollSallyPorts() {
+    if (!st.signedIn || sp.off) return;
+    const gen = sp.gen; // a poll from before a log-out must not start a second chain
+    const next = () => { if (st.signedIn && !sp.off && gen === sp.gen) sp.timer = setTimeout(pollSallyPorts, 1000); };
+    if (document.hidden) { next(); return; } // nobody is looking: refreshed on return
+    refreshSallyPorts().finally(next);
+  }
+
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && st.signedIn && !sp.off) refreshSallyPorts();
+  });
+
+  async function refreshSallyPorts() {
+    const seq = ++sp.seq;
+    try {
+      const data = await api("GET", "/v1/sallyports");
+      if (seq <= sp.shown || !st.signedIn) return; // an older answer, overtaken
+      sp.shown = seq;
+      renderSallyPorts(data.sally_ports || []);
+      show($("sallyports-error"), false);
+    } catch (err) {
+      if (err.status === 404) {
+        sp.off = true;
+        show($("sallyports"), false);
+        show($("jump-sallyports"), false);
+        return;
+      }
+      if (err.status === 401 || seq <= sp.shown) return;
+      text($("sallyports-error"), "Sally-port state unavailable — the picture below may be out of date: " + err.message);
+      show($("sallyports-error"), true);
+      for (const c of sp.cards.values()) c.el.classList.add("stale");
+    }
+  }
+
+  function renderSallyPorts(views) {
+    const seen = new Set();
+    for (const v of views) {
+      seen.add(v.id);
+      renderSallyPort(sallyCard(v), v);
+    }
+    for (const [id, c] of sp.cards) {
+      if (!seen.has(id)) { c.el.remove(); sp.cards.delete(id); }
+    }
+    show($("sallyports"), views.length > 0);
+    show($("jump-sallyports"), views.length > 0);
+  }
+
+  function sallyCard(v) {
+    let c = sp.cards.get(v.id);
+    if (c) return c;
+    const el = $("sallyport-card").content.firstElementChild.cloneNode(true);
+    c = { id: v.id, el, v, busy: "", history: [], q: (sel) => el.querySelector(sel), steps: [] };
+    for (const b of el.querySelectorAll("button[data-act]")) {
+      b.addEventListener("click", () => sallyButton(c, b.dataset.act));
+    }
+    const list = c.q(".sp-steps");
+    STEPS.forEach((label, i) => {
+      const li = document.createElement("li");
+      const head = document.createElement("span");
+      head.className = "sp-step-head";
+      const num = document.createElement("span");
+      num.className = "sp-step-num";
+      text(num, (i + 1) + " ");
+      const mark = document.createElement("span");
+      mark.className = "sp-step-mark";
+      head.append(num, mark);
+      const name = document.createElement("span");
+      name.className = "sp-step-name";
+      text(name, label);
+      const note = document.createElement("span");
+      note.className = "sp-step-note";
+      li.append(head, name, note);
+      list.append(li);
+      c.steps.push({ li, mark, note });
+    });
+    sp.cards.set(v.id, c);
+    $("sallyport-list").append(el);
+    return c;
+  }
+
+  // gateWords: the position in words, with the drive when it says more.
+  function gateWords(g) {
+    const pos = { closed: "Closed", "part-open": "Part-open", open: "Open", "limit-switch fault": "FAULT: limit switches disagree",
+      "not reported": "Position not reported" }[g.position] || g.position;
+    let drive = "";
+    if (g.driven === "stop") drive = "stopped";
+    else if (g.position === "not reported") drive = "driven " + (g.driven === "close" ? "closed" : g.driven);
+    else if (g.driven === "open" && g.position !== "open") drive = "driven open";
+    else if (g.driven === "close" && g.position !== "closed") drive = "driven closed";
+    return pos + (drive ? " — " + drive : "") + (g.secured ? " ✓ secured" : "");
+  }
+
+  function gateTone(g) {
+    if (g.position === "limit-switch fault") return "fault";
+    if (g.secured) return "secured";
+    return { closed: "closed", open: "open", "part-open": "part-open" }[g.position] || "unknown"; // "not reported"
+  }
+
+  // sallySteps places the cycle on the nine steps: the index of the
+  // current one, and each step's state and note.
+  function sallySteps(v) {
+    const dir = v.direction;
+    const entry = dir === "leaving" ? v.inner : v.outer;
+    const exit = dir === "leaving" ? v.outer : v.inner;
+    const entryName = dir === "leaving" ? "inner gate" : dir === "entering" ? "outer gate" : "";
+    const exitName = dir === "leaving" ? "outer gate" : dir === "entering" ? "inner gate" : "";
+    let cur = 0;
+    switch (v.stage) {
+      case "vehicle entering the bay":
+        if (entry.driven === "open" && entry.position !== "open") cur = 1;
+        else if (entry.driven === "open" && !v.loops.bay) cur = 2;
+        else cur = 3;
+        break;
+      case "declare occupants": cur = 4; break;
+      case "scanning": case "hidden occupant: search the vehicle": case "scan the vehicle": cur = 5; break;
+      case "pass the inspection": cur = 6; break;
+      case "ready to release": cur = 7; break;
+      case "released": cur = exit.driven === "open" && exit.position !== "open" ? 7 : 8; break;
+    }
+    const scanAsked = dir === "leaving" || cur === 5 || v.scan !== "not scanned";
+    const problem = v.stage === "gates not confirmed closed" || v.stage === "hidden occupant: search the vehicle";
+    const notes = ["", entryName, v.loops.bay ? "vehicle on the bay loop" : "",
+      entryName, v.declared ? occupantsWords(v.declared) : "",
+      scanAsked ? (v.scan === "not scanned" ? "" : v.scan) : "not required",
+      v.passed ? "passed" : "", exitName, ""];
+    if (cur === 0 && v.stage === "gates not confirmed closed") notes[0] = "gates not confirmed closed";
+    if (cur === 0 && v.stage === "waiting for a vehicle") notes[0] = "waiting";
+    if (cur === 8) notes[8] = "vehicle through, exit gate to close";
+    const states = STEPS.map((_, i) => {
+      if (i === 5 && !scanAsked) return "skipped";
+      if (i < cur) return "done";
+      if (i === cur) return problem ? "problem" : "current";
+      return "todo";
+    });
+    return { cur, states, notes };
+  }
+
+  function occupantsWords(o) {
+    return o.people + (o.people === 1 ? " person" : " people") + ", " + o.animals + (o.animals === 1 ? " animal" : " animals");
+  }
+
+  // sallyAdvice: why a button is obviously not applicable ("" when it may
+  // be tried), and which button is the expected next step.
+  function sallyAdvice(v) {
+    const why = {};
+    const cycle = v.direction !== "idle";
+    const shut = v.outer.secured && v.inner.secured;
+    const inspecting = !cycle ? "No vehicle cycle is in progress." : !shut ? "Both gates must be closed first." : "";
+    for (const g of ["outer", "inner"]) {
+      const gv = v[g];
+      why["open:" + g] = gv.driven === "open" && gv.position === "open" ? "The " + g + " gate is already open." : "";
+      why["close:" + g] = gv.secured ? "The " + g + " gate is closed." : "";
+    }
+    why.declare = inspecting;
+    why.scan = inspecting || (!v.declared ? "Declare the occupants first." : v.scan === "scanning" ? "The scan is running." : "");
+    why.pass = inspecting || (!v.declared ? "Declare the occupants first." :
+      v.passed ? "The inspection has passed." :
+      v.scan === "scanning" ? "The scan is still running." :
+      v.scan === "hidden occupant" ? "The scan found a hidden occupant: search the vehicle and rescan." :
+      v.direction === "leaving" && v.scan !== "clear" ? "A leaving vehicle needs a clear scan first." : "");
+    why.end = !cycle ? "No vehicle cycle is in progress." :
+      !shut || v.loops.outer || v.loops.bay || v.loops.inner ? "Both gates must be closed and every loop clear." : "";
+    why.approve = v.granted_override ? "The " + v.granted_override + " override is already in force." : "";
+    const entry = v.direction === "leaving" ? "inner" : "outer";
+    const exit = entry === "outer" ? "inner" : "outer";
+    let next = "";
+    switch (v.stage) {
+      case "vehicle entering the bay":
+        if (v.loops.bay && v[entry].driven === "open" && !v.loops[entry]) next = "close:" + entry;
+        break;
+      case "declare occupants": next = "declare"; break;
+      case "scan the vehicle": next = "scan"; break;
+      case "hidden occupant: search the vehicle": next = "declare"; break;
+      case "pass the inspection": next = "pass"; break;
+      case "ready to release": next = "open:" + exit; break;
+      case "released":
+        if (v[exit].driven === "open" && !v.loops.bay && !v.loops[exit]) next = "close:" + exit;
+        break;
+    }
+    return { why, next };
+  }
+
+  function renderSallyPort(c, v) {
+    const q = c.q;
+    c.v = v;
+    c.el.classList.remove("stale");
+    text(q(".sp-name"), v.name);
+    const dirWords = { idle: "No vehicle cycle", entering: "Vehicle entering: outside → inside", leaving: "Vehicle leaving: inside → outside" };
+    text(q(".sp-dir"), dirWords[v.direction] || v.direction);
+    q(".sp-dir").className = "badge sp-dir " + v.direction;
+    text(q(".sp-node"), "gates on " + v.node);
+
+    // Priority 1: a hidden occupant.
+    const hidden = v.scan === "hidden occupant";
+    show(q(".sp-hidden"), hidden);
+    if (hidden) {
+      text(q(".sp-hidden-text"), "The scan found more life signs than the declared " +
+        (v.declared ? occupantsWords(v.declared) : "occupants") + ". Keep both gates closed and search the vehicle.");
+    }
+
+    // Overrides.
+    const ov = q(".sp-override");
+    if (v.granted_override) {
+      text(ov, (OVERRIDE_WORDS[v.granted_override] || v.granted_override) + " override in force (" + (v.granted_by || []).join(" and ") + ")");
+      ov.className = "sp-override granted";
+    } else if (v.pending_override) {
+      text(ov, (OVERRIDE_WORDS[v.pending_override] || v.pending_override) + " override: approved by " + v.pending_by +
+        " — waiting for a second, different supervisor");
+      ov.className = "sp-override pending";
+    }
+    show(ov, !!(v.granted_override || v.pending_override));
+
+    // Stage.
+    const stage = v.stage ? v.stage[0].toUpperCase() + v.stage.slice(1) : "";
+    text(q(".sp-stage-text"), stage);
+    let hint = STAGE_HINTS[v.stage] || "";
+    if (v.stage === "scan the vehicle" && v.scan === "inconclusive") hint = "The last scan was inconclusive: scan again, or two supervisors override (release).";
+    if (v.stage === "ready to release") hint = "Open the " + (v.direction === "leaving" ? "outer" : "inner") + " gate to let the vehicle " + (v.direction === "leaving" ? "out." : "in.");
+    text(q(".sp-stage-hint"), hint);
+    q(".sp-stage").className = "sp-stage " + (v.stage === "gates not confirmed closed" || hidden ? "problem" : "");
+
+    renderSallyDrawing(c, v);
+
+    // Steps.
+    const { states, notes } = sallySteps(v);
+    c.steps.forEach((s, i) => {
+      s.li.className = "sp-step " + states[i];
+      if (states[i] === "current" || states[i] === "problem") s.li.setAttribute("aria-current", "step");
+      else s.li.removeAttribute("aria-current");
+      text(s.mark, STEP_MARK[states[i]] + (states[i] === "current" ? " now" : ""));
+      text(s.note, notes[i]);
+      show(s.note, !!notes[i]);
+    });
+
+    renderSallyButtons(c);
+
+    // Facts.
+    renderFacts(q(".sp-facts"), [
+      ["Declared", v.declared ? occupantsWords(v.declared) : "not yet"],
+      ["Scan", v.scan, v.scan === "hidden occupant" ? "bad" : v.scan === "clear" ? "good" : ""],
+      ["Inspection", v.passed ? "passed" : "not passed", v.passed ? "good" : ""],
+    ]);
+
+    renderSallyHistory(c, v);
+  }
+
+  function renderSallyDrawing(c, v) {
+    const q = c.q;
+    const svg = q(".sp-drawing");
+    for (const g of ["outer", "inner"]) {
+      q(".sp-gate." + g).setAttribute("class", "sp-gate " + g + " " + gateTone(v[g]) + " pos-" + v[g].position.replace(/\s+/g, "-"));
+      const label = q(".sp-gatestate." + g);
+      text(label, GATE_NAMES[g] + ": " + gateWords(v[g]));
+      label.className = "sp-gatestate " + g + " " + gateTone(v[g]);
+    }
+    for (const l of ["outer", "bay", "inner"]) {
+      const on = !!v.loops[l];
+      q(".sp-loop." + l).setAttribute("class", "sp-loop " + l + (on ? " on" : ""));
+      const t = q(".sp-looptext." + l);
+      t.setAttribute("class", "sp-looptext " + l + (on ? " on" : ""));
+      text(t, (l === "bay" ? "Bay loop" : l === "outer" ? "Outer loop" : "Inner loop") + (on ? ": VEHICLE" : ": clear"));
+    }
+    const car = q(".sp-vehicle");
+    car.setAttribute("class", "sp-vehicle " + v.direction);
+    show(car, !!v.loops.bay);
+    const loops = ["outer", "bay", "inner"].filter((l) => v.loops[l]);
+    svg.setAttribute("aria-label", "Outer gate " + gateWords(v.outer) + ". Inner gate " + gateWords(v.inner) + ". " +
+      (loops.length ? "Vehicle on the " + loops.join(", ") + " loop" + (loops.length > 1 ? "s" : "") + "." : "No vehicle on the loops."));
+  }
+
+  function renderSallyButtons(c) {
+    const v = c.v;
+    const { why, next } = sallyAdvice(v);
+    show(c.q(".sp-super"), supervises());
+    for (const b of c.el.querySelectorAll("button[data-act]")) {
+      const act = b.dataset.act;
+      const reason = why[act] || "";
+      b.disabled = !!c.busy || !!reason;
+      b.title = reason;
+      b.classList.toggle("primary", act === next && !reason);
+      b.classList.toggle("unavailable", !!reason);
+    }
+    const busy = c.q(".sp-busy");
+    text(busy, c.busy ? c.busy + ": sending…" : "");
+    show(busy, !!c.busy);
+  }
+
+  function renderSallyHistory(c, v) {
+    const h = v.history || [];
+    const list = c.q(".sp-history");
+    const key = (s) => [s.at, s.by, s.what, ...(s.results || [])].join("\u0000");
+    let keep = 0;
+    while (keep < c.history.length && keep < h.length && key(c.history[keep]) === key(h[keep])) keep++;
+    while (list.children.length > keep) list.lastElementChild.remove();
+    const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 8;
+    for (let i = keep; i < h.length; i++) list.append(historyItem(h[i]));
+    if (atEnd && h.length > keep) list.scrollTop = list.scrollHeight;
+    c.history = h;
+    const last = h[h.length - 1];
+    const ended = last && (last.results || []).some((r) => r === "the vehicle is through" || r.startsWith("ended by the officer"));
+    text(c.q(".sp-history-title"), v.direction !== "idle" ? "This cycle" : ended ? "Last cycle (ended)" : "Since the last cycle");
+    show(c.q(".sp-history-empty"), h.length === 0);
+  }
+
+  function historyItem(s) {
+    const li = document.createElement("li");
+    const at = document.createElement("span");
+    at.className = "sp-h-at";
+    text(at, s.at + " UTC");
+    const by = document.createElement("span");
+    by.className = "sp-h-by";
+    text(by, s.by || "—");
+    const what = document.createElement("span");
+    what.className = "sp-h-what";
+    text(what, s.what);
+    li.append(at, by, what);
+    if (s.results && s.results.length) {
+      const ul = document.createElement("ul");
+      ul.className = "sp-h-results";
+      for (const r of s.results) {
+        const ri = document.createElement("li");
+        if (/^PRIORITY 1/.test(r)) ri.className = "p1";
+        else if (/^priority 2/.test(r)) ri.className = "p2";
+        text(ri, r);
+        ul.append(ri);
+      }
+      li.append(ul);
+    }
+    return li;
+  }
+
+  function sallyButton(c, act) {
+    if (c.busy) return;
+    if (act === "declare") return openDeclare(c);
+    if (act === "approve") return openOverride(c);
+    if (act === "end" && !window.confirm("End the cycle at " + c.v.name + "? Only if the bay is empty: you are on the record.")) return;
+    const [action, gate] = act.split(":");
+    sallyAct(c, act, gate ? { action, gate } : { action });
+  }
+
+  // sallyAct sends one action. The refusal stays on screen until the next
+  // action, so that it can be read out over the radio.
+  async function sallyAct(c, act, body) {
+    const label = ACT_WORDS[act] || act;
+    c.busy = label;
+    show(c.q(".sp-refusal"), false);
+    show(c.q(".sp-done"), false);
+    renderSallyButtons(c);
+    try {
+      await api("POST", "/v1/sallyports/" + encodeURIComponent(c.id) + "/act", body);
+      text(c.q(".sp-done"), label + ": recorded.");
+      show(c.q(".sp-done"), true);
+      return null;
+    } catch (err) {
+      const title = { 409: " — refused by the interlock", 403: " — not allowed", 400: " — not accepted", 503: " — NO QUORUM, nothing can move" }[err.status] || " — failed";
+      const msg = plainReason(err.message);
+      text(c.q(".sp-refusal-title"), label + title + ":");
+      text(c.q(".sp-refusal-text"), msg);
+      show(c.q(".sp-refusal"), true);
+      return (err.status === 503 ? "No quorum, nothing can move: " : "") + msg;
+    } finally {
+      c.busy = "";
+      renderSallyButtons(c);
+      refreshSallyPorts();
+    }
+  }
+
+  // Declare dialog: counts with large − and + buttons.
+  const declareDialog = $("declare-dialog");
+  const declareForm = $("declare-form");
+  function openDeclare(c) {
+    sp.declareFor = c;
+    const d = c.v.declared;
+    declareForm.elements.people.value = d ? d.people : 1; // the driver
+    declareForm.elements.animals.value = d ? d.animals : 0;
+    text($("declare-port"), c.v.name);
+    show($("declare-error"), false);
+    declareDialog.showModal();
+    declareForm.elements.people.focus();
+  }
+  for (const b of declareForm.querySelectorAll("button.step")) {
+    b.addEventListener("click", () => {
+      const input = declareForm.elements[b.dataset.for];
+      const n = (parseInt(input.value, 10) || 0) + Number(b.dataset.step);
+      input.value = Math.min(20, Math.max(0, n));
+    });
+  }
+  $("declare-cancel").addEventListener("click", () => declareDialog.close());
+  declareForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const c = sp.declareFor;
+    if (!c) return;
+    const f = declareForm.elements;
+    const people = Number(f.people.value), animals = Number(f.animals.value);
+    const fail = (msg) => { text($("declare-error"), msg); show($("declare-error"), true); };
+    if (!Number.isInteger(people) || !Number.isInteger(animals) || people < 0 || animals < 0 || people > 20 || animals > 20) {
+      return fail("Between 0 and 20 people and animals.");
+    }
+    const button = declareForm.querySelector("button.primary");
+    button.disabled = true;
+    const err = await sallyAct(c, "declare", { action: "declare", people, animals });
+    button.disabled = false;
+    if (err) return fail(err);
+    declareDialog.close();
+  });
+
+  // Override dialog, for supervisors; the second approval preselects the
+  // pending override.
+  const overrideDialog = $("override-dialog");
+  const overrideForm = $("override-form");
+  function openOverride(c) {
+    sp.overrideFor = c;
+    const v = c.v;
+    overrideForm.reset();
+    if (v.pending_override) {
+      const r = overrideForm.querySelector('input[value="' + v.pending_override + '"]');
+      if (r) r.checked = true;
+    }
+    text($("override-port"), v.name + (v.pending_override ? " — " + (OVERRIDE_WORDS[v.pending_override] || v.pending_override) +
+      " approved by " + v.pending_by + "; a second, different supervisor grants it." : ""));
+    show($("override-error"), false);
+    overrideDialog.showModal();
+    (overrideForm.querySelector("input:checked") ? overrideForm.elements.reason : overrideForm.querySelector("input[name=override]")).focus();
+  }
+  $("override-cancel").addEventListener("click", () => overrideDialog.close());
+  overrideForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const c = sp.overrideFor;
+    if (!c) return;
+    const f = overrideForm.elements;
+    const override = f.override.value, reason = f.reason.value.trim();
+    const fail = (msg) => { text($("override-error"), msg); show($("override-error"), true); };
+    if (!override) return fail("Choose the override.");
+    if (!reason) return fail("Say why the rule is overridden: it goes on the record.");
+    const button = overrideForm.querySelector("button.primary");
+    button.disabled = true;
+    const err = await sallyAct(c, "approve", { action: "approve", override, reason });
+    button.disabled = false;
+    if (err) return fail(err);
+    overrideDialog.close();
+  });
 
   // ---- cluster panel ----
 
