@@ -141,7 +141,7 @@ func Open(cfg Config, applier Applier, observe func([]Applied)) (_ *Replica, err
 	if err != nil {
 		return nil, err
 	}
-	r.raft, err = raft.NewRaft(rc, r.fsm, logs, r.logStore, snaps, r.transport)
+	r.raft, err = raft.NewRaft(rc, r.fsm, logs, r.logStore, snaps, noPipeline{r.transport})
 	if err != nil {
 		return nil, fmt.Errorf("replica %s: start raft: %w", cfg.NodeID, err)
 	}
@@ -465,4 +465,18 @@ func (r *Replica) leaderChanged() <-chan struct{} {
 	r.leaderMu.Lock()
 	defer r.leaderMu.Unlock()
 	return r.leaderCh
+}
+
+// noPipeline is the transport without pipelined replication. hashicorp/raft
+// 1.7's pipeline can deadlock when a follower answers Success=false: the
+// decoder stops reading, the sender parks on a full in-flight channel, and
+// the leader never sends that follower another entry (nor shuts down) —
+// while heartbeats keep it from noticing. We saw it as a node whose Close
+// never returned (tls_test, under CPU contention); grafana/pyroscope met the
+// same in production and turned pipelining off too. Raft falls back to one
+// AppendEntries at a time per follower, still batching entries.
+type noPipeline struct{ *raft.NetworkTransport }
+
+func (noPipeline) AppendEntriesPipeline(raft.ServerID, raft.ServerAddress) (raft.AppendPipeline, error) {
+	return nil, raft.ErrPipelineReplicationNotSupported
 }
