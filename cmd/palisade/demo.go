@@ -83,6 +83,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		filepath.Join(*data, pki.CAFile))
 	fmt.Fprintf(stdout, "\n  log in as officer / demo-officer  (also super / demo-super, admin / demo-admin)\n")
 	fmt.Fprintf(stdout, "  simulated doors open now and then; one left open raises a \"door held open\" alarm after 30 s\n")
+	fmt.Fprintf(stdout, "  vehicles arrive at the sally port every minute or so and wait for you: open the Sally port\n")
+	fmt.Fprintf(stdout, "  screen and walk them through (one laundry truck carries a hidden person)\n")
 	if keep {
 		fmt.Fprintf(stdout, "  after Ctrl-C, check the audit log: palisade audit verify --data %s --ca %s\n",
 			filepath.Join(*data, nodes[0].Replica.ID()), *data)

@@ -88,6 +88,18 @@ func TestDemoEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The simulated sally port's gates report their limit switches through
+	// the log: the port is ready for a vehicle.
+	for {
+		ps, err := officer.SallyPorts(ctx)
+		if err == nil && len(ps) == 1 && ps[0].Stage == "waiting for a vehicle" {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("the demo's sally port never ready: %+v, %v", ps, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if _, err := officer.Raise(ctx, "officer.assistance", 2, "", "assistance needed at the gatehouse"); err != nil {
 		t.Fatal(err)
 	}

@@ -217,6 +217,7 @@ type AccessRule struct {
 // Serial, Chip, URL, Address or Simulated is set.
 type Transport struct {
 	Serial    string `yaml:"serial,omitempty"`    // serial port, e.g. /dev/ttyUSB0
+	Data      string `yaml:"data,omitempty"`      // a second serial port: a radar's data UART (serial is its CLI)
 	Baud      int    `yaml:"baud,omitempty"`      // serial speed
 	Chip      string `yaml:"chip,omitempty"`      // GPIO chip, e.g. gpiochip0
 	Line      int    `yaml:"line,omitempty"`      // GPIO line offset

@@ -222,6 +222,9 @@ func (f *Facility) validateDevices(l *errorList, zones ids) {
 		if t.Serial == "" && t.Chip == "" && t.URL == "" && t.Address == "" && !t.Simulated {
 			l.add(p+".transport", "needs one of serial, chip, url, address or simulated: true")
 		}
+		if d.Kind == DeviceRadar && t.Serial != "" && t.Data == "" && !t.Simulated {
+			l.add(p+".transport.data", "required for a radar: its data UART (serial is its CLI port)")
+		}
 		if t.Baud < 0 {
 			l.add(p+".transport.baud", "must not be negative")
 		}

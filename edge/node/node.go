@@ -92,13 +92,15 @@ type Node struct {
 	// simulators, tests).
 	Doors      *doors.Service
 	DoorEvents chan doors.Event
-	API        *api.Server
-	exec       *actuator.Executor
-	http       *http.Server
-	httpLn     net.Listener
-	kiosk      *http.Server
-	kioskLn    net.Listener
-	reg        *prometheus.Registry
+	// Sally runs the sally ports this node owns.
+	Sally   *sallyport.Service
+	API     *api.Server
+	exec    *actuator.Executor
+	http    *http.Server
+	httpLn  net.Listener
+	kiosk   *http.Server
+	kioskLn net.Listener
+	reg     *prometheus.Registry
 
 	ctx        context.Context // the node's life; cancelled by Close
 	faultMu    sync.Mutex
@@ -191,6 +193,9 @@ func Start(opts Options) (_ *Node, err error) {
 		if d := n.doorService(); d != nil {
 			d.Observe(as)
 		}
+		if s := n.sallyService(); s != nil {
+			s.Observe(as)
+		}
 		// A password changed on any console ends that user's sessions
 		// on every console.
 		for _, user := range accounts.Changed(as) {
@@ -225,6 +230,11 @@ func Start(opts Options) (_ *Node, err error) {
 	n.apiMu.Unlock()
 	n.reg.MustRegister(n.Alarms.Collector())
 	n.exec.Replica = n.Replica
+	sally := sallyport.NewService(f, opts.NodeID, n.Replica, n.Alarms, sallyport.ScanConfig{}, opts.Now, n.log)
+	n.apiMu.Lock()
+	n.Sally = sally
+	n.apiMu.Unlock()
+	n.startSallyPorts(ctx, hw, outs)
 
 	users := make([]api.User, 0, len(f.Users))
 	for _, u := range f.Users {
@@ -285,6 +295,8 @@ func Start(opts Options) (_ *Node, err error) {
 	go func() { defer n.wg.Done(); n.Alarms.Run(ctx) }()
 	n.wg.Add(1)
 	go func() { defer n.wg.Done(); n.Doors.Run(ctx, n.DoorEvents, opts.Now, 250*time.Millisecond) }()
+	n.wg.Add(1)
+	go func() { defer n.wg.Done(); n.Sally.Run(ctx, 250*time.Millisecond) }()
 	if opts.Simulate {
 		n.startSimulatedDevices(ctx)
 		n.wg.Add(1)

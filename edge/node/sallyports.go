@@ -33,6 +33,10 @@ func (s sallyAPI) List(ctx context.Context) ([]sallyport.View, error) {
 			m, _ := sallyport.Load(tx, sp.ID)
 			owner, _ := s.f.Device(sp.Outer.Open)
 			v := sallyport.NewView(sp.ID, sp.Name, owner.Node, m, sallyport.History(tx, sp.ID, historyShown))
+			v.ScanSeconds = int(time.Duration(sp.Scan) / time.Second)
+			if v.ScanSeconds == 0 {
+				v.ScanSeconds = 30
+			}
 			if sp.At != nil {
 				v.At = []float64{sp.At.X, sp.At.Y}
 			}

@@ -47,6 +47,9 @@ type Step struct {
 type Directory interface {
 	Rules(port string) (Rules, bool)
 	Supervisor(user string) bool
+	// Owner is the node that runs the port's devices: only it reports
+	// the sensors and the scan's result.
+	Owner(port string) string
 }
 
 // Applier applies sallyport.input: it steps the port's machine and keeps
@@ -69,6 +72,12 @@ func (a Applier) Apply(tx *bolt.Tx, e replica.Entry, c *command.Command) ([]byte
 		return nil, fmt.Errorf("%w: no sally port %q", ErrInvalid, b.Port)
 	}
 	in := b.Input
+	switch in.Kind {
+	case LimitSwitch, LoopSensor, ScanResult:
+		if owner := a.Dir.Owner(b.Port); c.Actor != owner {
+			return nil, fmt.Errorf("%w: only %s, which runs sally port %s, reports its sensors and scans (not %q)", ErrInvalid, owner, b.Port, c.Actor)
+		}
+	}
 	in.By, in.Supervisor = c.Actor, in.Kind == Approve && a.Dir.Supervisor(c.Actor)
 	m, _ := Load(tx, b.Port)
 	m, outs, err := m.Step(rules, in)

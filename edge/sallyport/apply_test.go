@@ -17,6 +17,7 @@ type directory map[string]bool // user → supervisor
 
 func (directory) Rules(port string) (Rules, bool) { return Rules{}, port == "main-gate" }
 func (d directory) Supervisor(user string) bool   { return d[user] }
+func (directory) Owner(string) string             { return "node-1" }
 
 var staff = directory{"officer-1": false, "sup-a": true, "sup-b": true}
 

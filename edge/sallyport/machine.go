@@ -254,6 +254,8 @@ type Input struct {
 	Supervisor bool
 	// Reason is what the person said, for the record (approvals, overrides).
 	Reason string
+	// Evidence is what a scan found (ScanResult, from the owning node).
+	Evidence *Evidence `json:",omitempty"`
 }
 
 // Output is what a step asks of the world.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // run feeds inputs and fails on the first refusal, returning the machine
@@ -156,5 +157,30 @@ func TestUnreportedGatesAreNotAnAlarm(t *testing.T) {
 	}
 	if v := NewView("p", "P", "n", m, nil); v.Inner.Position != "not reported" || v.Outer.Position != "closed" {
 		t.Fatalf("view: outer %q inner %q", v.Outer.Position, v.Inner.Position)
+	}
+}
+
+// The step screen learns when the running scan began (for its progress
+// bar), and the last scan's evidence once it is judged.
+func TestViewShowsTheScanInProgressThenItsEvidence(t *testing.T) {
+	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	begin := Step{Index: 1, At: at, Input: Input{Kind: StartScan}, Outputs: []Output{{Kind: BeginScan}}}
+	m := Machine{Dir: Leaving, Declared: true, People: 1, Scan: Scanning}
+	v := NewView("p", "P", "n", m, []Step{begin})
+	if v.ScanStarted != "2026-11-27T09:00:00Z" || v.Evidence != nil {
+		t.Fatalf("while scanning: %+v", v)
+	}
+	ev := &Evidence{Verdict: "hidden-occupant", Declared: "1 person, no animal", Signatures: []Sign{{Kind: "human", RangeM: 1.1}, {Kind: "human", RangeM: 3.2}}}
+	done := Step{Index: 2, At: at.Add(30 * time.Second), Input: Input{Kind: ScanResult, Result: Hidden, Evidence: ev}, Outputs: []Output{{Kind: AlarmHidden}}}
+	m.Scan = Hidden
+	v = NewView("p", "P", "n", m, []Step{begin, done})
+	if v.ScanStarted != "" || v.Evidence == nil || len(v.Evidence.Signatures) != 2 {
+		t.Fatalf("after the scan: %+v", v)
+	}
+	// A new scan hides the old evidence until it is judged.
+	again := Step{Index: 3, At: at.Add(time.Minute), Input: Input{Kind: StartScan}, Outputs: []Output{{Kind: BeginScan}}}
+	m.Scan = Scanning
+	if v = NewView("p", "P", "n", m, []Step{begin, done, again}); v.Evidence != nil || v.ScanStarted == "" {
+		t.Fatalf("rescan: %+v", v)
 	}
 }

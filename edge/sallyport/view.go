@@ -3,6 +3,7 @@ package sallyport
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // View is a sally port as the console shows it: words, not enum numbers.
@@ -24,6 +25,12 @@ type View struct {
 	Granted   string     `json:"granted_override,omitempty"`
 	GrantedBy []string   `json:"granted_by,omitempty"`
 	History   []StepView `json:"history"` // the current cycle's steps, oldest first
+	// ScanStarted is when the running scan began (empty when none runs);
+	// ScanSeconds how long a scan lasts, for the progress bar.
+	ScanStarted string `json:"scan_started,omitempty"`
+	ScanSeconds int    `json:"scan_seconds,omitempty"`
+	// Evidence is the last scan's of this cycle, if any.
+	Evidence *Evidence `json:"evidence,omitempty"`
 }
 
 // GateView is one gate.
@@ -79,6 +86,15 @@ func NewView(id, name, node string, m Machine, steps []Step) View {
 	}
 	for _, s := range steps[start:] {
 		v.History = append(v.History, stepView(s))
+		switch {
+		case s.Input.Kind == StartScan && len(s.Outputs) > 0:
+			v.ScanStarted, v.Evidence = s.At.UTC().Format(time.RFC3339Nano), nil
+		case s.Input.Kind == ScanResult && s.Input.Evidence != nil:
+			v.Evidence = s.Input.Evidence
+		}
+	}
+	if m.Scan != Scanning {
+		v.ScanStarted = ""
 	}
 	return v
 }

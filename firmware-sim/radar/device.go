@@ -96,6 +96,11 @@ func NewDevice(src Source, cfg DeviceConfig, log *slog.Logger) (*Device, error) 
 		stopAfter: cfg.StopAfter, corruptEvery: cfg.CorruptEvery, muted: map[string]bool{},
 		rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9E3779B97F4A7C15)),
 	}
+	if d.dir != "" {
+		if err := os.MkdirAll(d.dir, 0o700); err != nil {
+			return nil, fmt.Errorf("radarsim: %w", err)
+		}
+	}
 	if d.dir == "" {
 		dir, err := os.MkdirTemp("", "radarsim-")
 		if err != nil {

@@ -38,6 +38,13 @@ func (r *Relay) Set(_ context.Context, a actuator.Action, d time.Duration) (stri
 	return "off", nil
 }
 
+// On reports whether the relay is energised (a pulse leaves it as it was).
+func (r *Relay) On() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.on
+}
+
 // Ops returns every operation so far.
 func (r *Relay) Ops() []actuator.Action {
 	r.mu.Lock()

@@ -78,9 +78,10 @@ type Input struct {
 	raw   RawInput
 	clock Clock
 
-	initial *contact.Edge // active at start, not yet reported
-	settled bool          // active state last reported
-	pending *contact.Edge // last edge not yet settled, in active terms
+	initial       *contact.Edge // active at start, not yet reported
+	initialActive bool          // the level when opened
+	settled       bool          // active state last reported
+	pending       *contact.Edge // last edge not yet settled, in active terms
 }
 
 // NewInput returns an input on raw. A nil clock is the system clock.
@@ -103,7 +104,7 @@ func NewInput(cfg InputConfig, raw RawInput, clock Clock) (*Input, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gpio %s: level: %w", cfg.Name, err)
 	}
-	in := &Input{cfg: cfg, raw: raw, clock: clock}
+	in := &Input{cfg: cfg, raw: raw, clock: clock, initialActive: high != cfg.ActiveLow}
 	if high != cfg.ActiveLow {
 		in.initial = &contact.Edge{High: true, At: clock.Now()}
 	}
@@ -112,6 +113,11 @@ func NewInput(cfg InputConfig, raw RawInput, clock Clock) (*Input, error) {
 
 // Config returns the input's configuration, defaults applied.
 func (in *Input) Config() InputConfig { return in.cfg }
+
+// Initial is the level read when the input was opened (true: active).
+// Run and Next report it first only when it is active; a caller that needs
+// to know the level from the start reads it here.
+func (in *Input) Initial() bool { return in.initialActive }
 
 // Next implements contact.Line: it blocks until the next settled change and
 // returns it with High meaning active. If the line was active when NewInput

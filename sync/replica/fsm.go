@@ -40,6 +40,7 @@ type Applier interface {
 // Applied is one command after it was applied, as delivered to observers.
 type Applied struct {
 	Index   uint64
+	Time    time.Time // the entry's time, as in Entry (zero for a duplicate)
 	Command *command.Command
 	Result  []byte
 	Err     error // the applier's rejection, if any
@@ -173,10 +174,10 @@ func (f *fsm) applyEntry(tx *bolt.Tx, l *raft.Log, out *[]Applied) []Applied {
 	res := make([]Applied, len(cs))
 	ab, _ := tx.CreateBucketIfNotExists(bucketApplied)
 	for i, c := range cs {
-		a := Applied{Index: l.Index, Command: c}
+		a := Applied{Index: l.Index, Time: l.AppendedAt, Command: c}
 		if prev := ab.Get(c.ID[:]); prev != nil {
 			a.Index, a.Result, a.Err = decodeOutcome(prev)
-			a.Dup = true
+			a.Dup, a.Time = true, time.Time{}
 		} else {
 			a.Result, a.Err = f.safeApply(tx, Entry{Index: l.Index, Time: l.AppendedAt}, c)
 			if err := f.remember(tx, ab, l, c, a.Result, a.Err); err != nil {

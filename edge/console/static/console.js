@@ -819,7 +819,79 @@
       ["Inspection", v.passed ? "passed" : "not passed", v.passed ? "good" : ""],
     ]);
 
+    renderSallyScan(c, v);
     renderSallyHistory(c, v);
+  }
+
+  const VERDICT_WORDS = {
+    "clear": "Clear — the life signs match the declared occupants",
+    "hidden-occupant": "HIDDEN OCCUPANT — more life signs than declared",
+    "inconclusive": "Inconclusive — the scan cannot tell; scan again",
+  };
+
+  // renderSallyScan shows the running scan's progress, and the last scan's
+  // verdict with a picture of what it found where: the radar on the left,
+  // the vehicle dashed, one dot per living being at its distance.
+  function renderSallyScan(c, v) {
+    const q = c.q;
+    const running = v.scan === "scanning" && !!v.scan_started;
+    const ev = v.evidence;
+    show(q(".sp-scan"), running || !!ev);
+    show(q(".sp-scan-progress"), running);
+    if (running) {
+      const total = v.scan_seconds || 30;
+      const done = Math.max(0, Math.min(total, (Date.now() - Date.parse(v.scan_started)) / 1000));
+      const bar = q(".sp-scan-bar");
+      bar.max = total;
+      bar.value = done;
+      text(q(".sp-scan-time"), "Scanning: " + Math.floor(done) + " s of " + total + " s — engine off, nobody moves in the bay");
+    }
+    show(q(".sp-scan-verdict"), !!ev && !running);
+    show(q(".sp-scan-plot"), !!ev && !running);
+    show(q(".sp-scan-facts"), !!ev && !running);
+    show(q(".sp-scan-list"), !!ev && !running);
+    if (!ev || running) return;
+    const verdict = q(".sp-scan-verdict");
+    text(verdict, (VERDICT_WORDS[ev.verdict] || ev.verdict) + (ev.reason ? ": " + ev.reason : ""));
+    verdict.className = "sp-scan-verdict " + ev.verdict;
+    const secs = (ev.duration || 0) / 1e9;
+    text(q(".sp-scan-facts"), "Declared " + ev.declared + " · " + secs.toFixed(1) + " s, " + ev.frames + " frames" +
+      (ev.dropped ? " (" + ev.dropped + " lost)" : "") + (ev.vibration ? " · engine vibration" : ""));
+    const signs = ev.signatures || [];
+    const x = (m) => 30 + Math.min(Math.max(m, 0), 5.5) * 50; // 0–5.5 m across the drawing
+    const ticks = q(".sp-scan-ticks");
+    if (!ticks.childElementCount) {
+      for (let m = 1; m <= 5; m++) {
+        const l = svgEl("line", { x1: x(m), y1: 80, x2: x(m), y2: 84 });
+        const t = svgEl("text", { x: x(m), y: 94 });
+        text(t, m + " m");
+        ticks.append(l, t);
+      }
+    }
+    const g = q(".sp-scan-signs");
+    g.replaceChildren();
+    const list = q(".sp-scan-list");
+    list.replaceChildren();
+    signs.forEach((s, i) => {
+      const cy = 36 + (i % 2) * 18;
+      const dot = svgEl("circle", { cx: x(s.range_m), cy, r: 6, class: s.kind });
+      const label = svgEl("text", { x: x(s.range_m) + 9, y: cy + 3.5, "text-anchor": "start" });
+      text(label, s.kind === "animal" ? "animal" : "person");
+      g.append(dot, label);
+      const li = document.createElement("li");
+      let line = (s.kind === "animal" ? "Animal" : "Person") + " at " + s.range_m.toFixed(1) + " m — " + s.evidence;
+      if (s.breath) line += ", breathing " + Math.round(s.breath) + "/min";
+      if (s.heart) line += ", heart " + Math.round(s.heart) + "/min";
+      line += " (confidence " + Math.round(100 * s.confidence) + "%)";
+      text(li, line);
+      list.append(li);
+    });
+    if (!signs.length) {
+      const li = document.createElement("li");
+      text(li, "No living being found.");
+      list.append(li);
+    }
+    q(".sp-scan-plot").setAttribute("aria-label", signs.length + " living being" + (signs.length === 1 ? "" : "s") + " found; declared " + ev.declared);
   }
 
   function renderSallyDrawing(c, v) {
