@@ -17,6 +17,19 @@
 //	                   {serial, baud, chip, line, url, address, simulated}
 //	users              [{name, role, password_hash}] — bcrypt hashes
 //	alarms             {escalate_after, coalesce_window} as Go durations
+//	zone_rules         [{id, zone | kind, allow, deny, priority, note}] — who
+//	                   may be where and when; allow and deny are lists of
+//	                   {people, groups, roles, home, hours, days}
+//	keep_separate      [{id, people, priority, note}] — residents never
+//	                   together in one zone
+//	two_staff          [{zones, escorted, priority}]
+//	headcount          {times, zones, late} — the formal counts
+//	rounds             {interval, watch_interval, watch, blocks} — the
+//	                   security rounds; blocks are [{zone, checkpoints}],
+//	                   a checkpoint {reader} or {cell}
+//
+// A resident's people[].home is their cell: where a count expects them and
+// where time out of cell is measured from.
 //
 // [Load] and [Parse] apply the defaults ([Default]), decode the file over
 // them strictly — an unknown or repeated key is an error — and then

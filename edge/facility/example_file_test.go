@@ -101,7 +101,7 @@ func TestLookups(t *testing.T) {
 	if n, ok := f.Node("node-2"); !ok || n.RaftAddr != "127.0.0.1:7002" {
 		t.Errorf("Node(node-2) = %+v, %v", n, ok)
 	}
-	if d, ok := f.Device("hb-a-rfid"); !ok || d.Transport.Serial != "/dev/ttyUSB0" || d.Node != "node-2" {
+	if d, ok := f.Device("hb-a-rfid"); !ok || !d.Transport.Simulated || d.Node != "node-2" || len(d.Zones) != 2 {
 		t.Errorf("Device(hb-a-rfid) = %+v, %v", d, ok)
 	}
 	if p, ok := f.Person("s-2001"); !ok || p.Role != facility.PersonStaff || len(p.Cards) != 1 {

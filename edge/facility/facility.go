@@ -9,14 +9,20 @@ const (
 	DefaultTimezone       = "UTC"
 )
 
-// Default returns a Facility holding only the defaults: the alarm policy and
-// the timezone. [Parse] decodes the file over it.
+// Default returns a Facility holding only the defaults: the alarm policy,
+// the timezone, and the headcount's and rounds' intervals. [Parse] decodes
+// the file over it.
 func Default() *Facility {
 	return &Facility{
 		Timezone: DefaultTimezone,
 		Alarms: AlarmPolicy{
 			EscalateAfter:  Duration(DefaultEscalateAfter),
 			CoalesceWindow: Duration(DefaultCoalesceWindow),
+		},
+		Headcount: Headcount{Late: Duration(DefaultHeadcountLate)},
+		Rounds: Rounds{
+			Interval:      Duration(DefaultRoundInterval),
+			WatchInterval: Duration(DefaultWatchInterval),
 		},
 	}
 }

@@ -23,6 +23,9 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range badCases {
 		f.Add([]byte(tc.in))
 	}
+	for _, tc := range ruleCases {
+		f.Add([]byte(tc.in))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fac, err := Parse("fuzz.yaml", data)
 		if err != nil {

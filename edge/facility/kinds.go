@@ -36,12 +36,13 @@ const (
 	ZoneSterilePerimeter ZoneKind = "sterile_perimeter"
 	ZoneSallyPort        ZoneKind = "sally_port"
 	ZoneStaffOnly        ZoneKind = "staff_only"
+	ZoneChapel           ZoneKind = "chapel" // religious services: chapel, multi-faith room
 )
 
 var zoneKinds = []ZoneKind{
 	ZoneBuilding, ZoneFloor, ZoneUnit, ZoneCellBlock, ZoneCell, ZoneYard,
 	ZoneWorkshop, ZoneEducation, ZoneClinic, ZoneVisiting, ZoneCorridor,
-	ZoneSterilePerimeter, ZoneSallyPort, ZoneStaffOnly,
+	ZoneSterilePerimeter, ZoneSallyPort, ZoneStaffOnly, ZoneChapel,
 }
 
 // ZoneKinds returns every known zone kind, in a stable order.

@@ -26,6 +26,14 @@ type Facility struct {
 	SallyPorts []SallyPort `yaml:"sally_ports"`
 	Users      []User      `yaml:"users"`
 	Alarms     AlarmPolicy `yaml:"alarms"`
+	// ZoneRules, KeepSeparate and TwoStaff say who may be where, and
+	// when (rules.go); Headcount and Rounds are the counts and the
+	// security rounds (routine.go).
+	ZoneRules    []ZoneRule     `yaml:"zone_rules,omitempty"`
+	KeepSeparate []KeepSeparate `yaml:"keep_separate,omitempty"`
+	TwoStaff     []TwoStaff     `yaml:"two_staff,omitempty"`
+	Headcount    Headcount      `yaml:"headcount,omitempty"`
+	Rounds       Rounds         `yaml:"rounds,omitempty"`
 }
 
 // Node is one on-site appliance of the facility's cluster.
@@ -109,6 +117,10 @@ type Person struct {
 	Tags []string `yaml:"tags"`
 	// Cards are the person's access card numbers.
 	Cards []uint64 `yaml:"cards"`
+	// Home is a resident's cell (a zone of kind cell or unit): where a
+	// headcount expects them, where "out of cell" is measured from, whose
+	// rounds their watch shortens.
+	Home string `yaml:"home,omitempty"`
 }
 
 // Group is a named set of people (a wing's residents, a work detail, a shift).

@@ -63,6 +63,8 @@ func (f *Facility) validate() Errors {
 	f.validateDevices(&l, zones)
 	f.validateDoors(&l, zones, groups)
 	f.validateSallyPorts(&l, zones)
+	f.validateRules(&l, groups)
+	f.validateRoutine(&l, groups)
 	users := ids{}
 	for i, u := range f.Users {
 		p := fmt.Sprintf("users[%d]", i)
