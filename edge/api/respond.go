@@ -138,7 +138,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusBadRequest, err.Error())
 	case errors.Is(err, actuator.ErrInvalid):
 		writeError(w, http.StatusBadRequest, err.Error())
-	case errors.Is(err, actuator.ErrNotFound):
+	case errors.Is(err, actuator.ErrNotFound), errors.Is(err, ErrNotFound):
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, replica.ErrRejected):
 		// The facility's state machine refused the change (its reason is

@@ -54,6 +54,8 @@ func (s *Server) table() []Route {
 		// Officers act; approving an override also needs a supervisor,
 		// checked in the handler and again by the applier.
 		{"POST", "/v1/sallyports/{id}/act", staff(Officer), s.actSallyPort},
+		{"GET", "/v1/presence", staff(Officer), s.listPresence},
+		{"GET", "/v1/people/{id}", staff(Officer), s.getPerson},
 		{"POST", "/v1/devices/{id}/actuate", staff(Officer), s.actuate},
 		{"GET", "/v1/actuations/{id}", staff(Officer), s.getActuation},
 

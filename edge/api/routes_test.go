@@ -217,6 +217,8 @@ func TestAccess(t *testing.T) {
 		"POST /v1/zones/{id}/lockdown":   "supervisor, admin",
 		"POST /v1/doors/{id}/unlock":     "officer, supervisor, admin",
 		"POST /v1/sallyports/{id}/act":   "officer, supervisor, admin",
+		"GET /v1/presence":               "officer, supervisor, admin",
+		"GET /v1/people/{id}":            "officer, supervisor, admin",
 		"POST /v1/password":              "officer, supervisor, admin",
 		"POST /v1/users/{name}/password": "admin",
 		"GET /k/v1/session":              "learner",

@@ -83,7 +83,9 @@ type Config struct {
 	Doors Doors
 	// SallyPorts is optional: without it the sally-port routes answer 404.
 	SallyPorts SallyPorts
-	Gatherer   prometheus.Gatherer // for /metrics; default prometheus.DefaultGatherer
+	// Presence is optional: without it the presence routes answer 404.
+	Presence Presence
+	Gatherer prometheus.Gatherer // for /metrics; default prometheus.DefaultGatherer
 	// Registerer receives the API's own metrics; nil: not registered.
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger     // default: discard

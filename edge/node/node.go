@@ -26,6 +26,7 @@ import (
 	"github.com/palisade/palisade/edge/eventlog"
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/pki"
+	"github.com/palisade/palisade/edge/presence"
 	"github.com/palisade/palisade/edge/sallyport"
 	"github.com/palisade/palisade/firmware-sim/door"
 	osdpsim "github.com/palisade/palisade/firmware-sim/osdp"
@@ -93,14 +94,15 @@ type Node struct {
 	Doors      *doors.Service
 	DoorEvents chan doors.Event
 	// Sally runs the sally ports this node owns.
-	Sally   *sallyport.Service
-	API     *api.Server
-	exec    *actuator.Executor
-	http    *http.Server
-	httpLn  net.Listener
-	kiosk   *http.Server
-	kioskLn net.Listener
-	reg     *prometheus.Registry
+	Sally    *sallyport.Service
+	presence *presence.Engine
+	API      *api.Server
+	exec     *actuator.Executor
+	http     *http.Server
+	httpLn   net.Listener
+	kiosk    *http.Server
+	kioskLn  net.Listener
+	reg      *prometheus.Registry
 
 	ctx        context.Context // the node's life; cancelled by Close
 	faultMu    sync.Mutex
@@ -164,7 +166,15 @@ func Start(opts Options) (_ *Node, err error) {
 	if opts.Tune != nil {
 		opts.Tune(&rc)
 	}
+	pcfg, err := presenceConfig(f)
+	if err != nil {
+		return nil, err
+	}
+	if n.presence, err = presence.New(pcfg, n.log); err != nil {
+		return nil, err
+	}
 	router := replica.Router{
+		"presence":  presence.Applier{Dir: n.presence.Registry()},
 		"alarm":     alarm.Applier{CoalesceWindow: time.Duration(f.Alarms.CoalesceWindow)},
 		"event":     eventlog.Applier{},
 		"actuate":   actuator.Applier{},
@@ -195,6 +205,9 @@ func Start(opts Options) (_ *Node, err error) {
 		}
 		if s := n.sallyService(); s != nil {
 			s.Observe(as)
+		}
+		for _, st := range presence.Committed(as) {
+			n.presence.Sync(st)
 		}
 		// A password changed on any console ends that user's sessions
 		// on every console.
@@ -255,6 +268,7 @@ func Start(opts Options) (_ *Node, err error) {
 		Audit:      auditLog{n.Replica},
 		Doors:      doorsAPI{f: f, rep: n.Replica},
 		SallyPorts: sallyAPI{f: f, rep: n.Replica, node: opts.NodeID},
+		Presence:   presenceAPI{f: f, rep: n.Replica},
 		Gatherer:   n.reg, Registerer: n.reg, Logger: n.log, Now: opts.Now,
 	})
 	if err != nil {
@@ -297,6 +311,7 @@ func Start(opts Options) (_ *Node, err error) {
 	go func() { defer n.wg.Done(); n.Doors.Run(ctx, n.DoorEvents, opts.Now, 250*time.Millisecond) }()
 	n.wg.Add(1)
 	go func() { defer n.wg.Done(); n.Sally.Run(ctx, 250*time.Millisecond) }()
+	n.runPresence(ctx)
 	if opts.Simulate {
 		n.startSimulatedDevices(ctx)
 		n.wg.Add(1)

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"strings"
 
 	"github.com/palisade/palisade/edge/actuator"
@@ -274,4 +275,21 @@ func (c *Client) ActSallyPort(ctx context.Context, port string, a SallyAction) (
 	}
 	err := c.do(ctx, http.MethodPost, "/v1/sallyports/"+port+"/act", a, &out)
 	return out.Outputs, err
+}
+
+// Presence lists every zone with the people RFID puts there.
+func (c *Client) Presence(ctx context.Context) ([]api.ZonePresence, error) {
+	var out struct {
+		Zones []api.ZonePresence `json:"zones"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/presence", nil, &out)
+	return out.Zones, err
+}
+
+// Person returns a person's whereabouts and their moves over the last
+// hours.
+func (c *Client) Person(ctx context.Context, id string, hours int) (api.PersonPresence, error) {
+	var out api.PersonPresence
+	err := c.do(ctx, http.MethodGet, fmt.Sprintf("/v1/people/%s?hours=%d", url.PathEscape(id), hours), nil, &out)
+	return out, err
 }

@@ -77,7 +77,7 @@
     show($("signed-in"), true);
     show($("jump"), true);
     show($("board-view"), true);
-    loadZones().then(() => { startStream(); loadAlarms(); pollDoors(); });
+    loadZones().then(() => { startStream(); loadAlarms(); pollDoors(); pollPresence(); });
     sp.off = false;
     pollSallyPorts();
     pollCluster();
@@ -95,6 +95,11 @@
     st.rows.clear();
     doorRows.clear();
     $("door-list").replaceChildren();
+    people.byTop = {};
+    people.open = "";
+    people.person = "";
+    $("people-zones").replaceChildren();
+    show($("person-card"), false);
     clearTimeout(sp.timer);
     sp.gen++;
     sp.cards.clear();
@@ -108,6 +113,8 @@
   function sessionEnded() {
     if (st.signedIn) showLogin("Your session has ended. Please log in again.");
   }
+
+  $("person-close").addEventListener("click", () => { people.person = ""; show($("person-card"), false); });
 
   $("login").addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -443,6 +450,11 @@
       const label = svgEl("text", { x: cx, y: H - cy, class: "zone-label" });
       label.textContent = z.name;
       kids.push(label);
+      if (people.byTop[z.id] !== undefined) {
+        const n = svgEl("text", { x: cx, y: H - cy + 11, class: "zone-count" });
+        n.textContent = people.byTop[z.id] + (people.byTop[z.id] === 1 ? " person" : " people");
+        kids.push(n);
+      }
     }
     for (const d of doors) {
       if (!d.at) continue;
@@ -455,6 +467,127 @@
     }
     svg.replaceChildren(...kids);
     show(svg, true);
+  }
+
+  // ---- where people are (RFID presence) ----
+  const people = { byTop: {}, open: "", person: "", zones: [] };
+
+  async function pollPresence() {
+    if (!st.signedIn) return;
+    try {
+      const data = await api("GET", "/v1/presence");
+      renderPresence(data.zones || []);
+      show($("people-error"), false);
+    } catch (err) {
+      if (err.status === 404) { show($("people"), false); return; }
+      text($("people-error"), "Presence unavailable — the counts below may be out of date: " + err.message);
+      show($("people-error"), true);
+    }
+    if (st.signedIn) st.timers.push(setTimeout(pollPresence, 2000));
+  }
+
+  function renderPresence(zones) {
+    people.zones = zones;
+    const byTop = {};
+    let total = 0;
+    for (const z of zones) {
+      const top = (z.path || z.zone).split("/")[0];
+      byTop[top] = (byTop[top] || 0) + z.count;
+      total += z.count;
+    }
+    people.byTop = byTop;
+    text($("people-total"), total);
+    show($("people"), true);
+    // Zones with people first (most first), then the empty ones with a
+    // capacity; the rest would only be noise.
+    const shown = zones.filter((z) => z.count > 0).sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+    const body = $("people-zones");
+    const rows = [];
+    for (const z of shown) {
+      const tr = document.createElement("tr");
+      tr.className = "zone-row" + (z.capacity && z.count > z.capacity ? " over" : "") + (people.open === z.zone ? " open" : "");
+      tr.tabIndex = 0;
+      tr.setAttribute("aria-expanded", people.open === z.zone ? "true" : "false");
+      const toggle = () => { people.open = people.open === z.zone ? "" : z.zone; renderPresence(people.zones); };
+      tr.addEventListener("click", toggle);
+      tr.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); toggle(); } });
+      const name = document.createElement("td");
+      text(name, z.name);
+      const n = document.createElement("td");
+      n.className = "n";
+      text(n, z.count + (z.capacity ? " / " + z.capacity : ""));
+      if (z.capacity) {
+        const bar = document.createElement("span");
+        bar.className = "bar";
+        bar.style.width = Math.min(100, 100 * z.count / z.capacity) + "%";
+        n.append(bar);
+      }
+      const who = document.createElement("td");
+      const res = z.people.filter((p) => p.role === "resident").length;
+      text(who, res + " resident" + (res === 1 ? "" : "s") + " · " + (z.count - res) + " staff");
+      tr.append(name, n, who);
+      rows.push(tr);
+      if (people.open === z.zone) {
+        const more = document.createElement("tr");
+        const td = document.createElement("td");
+        td.colSpan = 3;
+        const ul = document.createElement("ul");
+        ul.className = "here";
+        for (const p of z.people) {
+          const li = document.createElement("li");
+          const b = document.createElement("button");
+          b.type = "button";
+          text(b, p.name || p.id);
+          b.addEventListener("click", () => openPerson(p.id));
+          const since = document.createElement("span");
+          since.className = "since";
+          text(since, p.role + ", since " + clock(p.since));
+          li.append(b, since);
+          if (p.missing) {
+            const m = document.createElement("span");
+            m.className = "missing";
+            text(m, "MISSING");
+            li.append(m);
+          }
+          ul.append(li);
+        }
+        td.append(ul);
+        more.append(td);
+        rows.push(more);
+      }
+    }
+    body.replaceChildren(...rows);
+    if (people.person) openPerson(people.person, true);
+  }
+
+  function clock(t) {
+    const d = new Date(t);
+    return isNaN(d) ? "?" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  async function openPerson(id, quiet) {
+    people.person = id;
+    try {
+      const p = await api("GET", "/v1/people/" + encodeURIComponent(id) + "?hours=24");
+      text($("person-name"), p.name + " (" + p.role + ")");
+      text($("person-where"), p.zone ? "Now in " + (p.zone_name || p.zone) + " since " + clock(p.since) + (p.missing ? " — reported MISSING" : "") : "Not placed by any reader yet.");
+      const ol = $("person-moves");
+      ol.replaceChildren();
+      for (const m of (p.moves || []).slice().reverse()) {
+        const li = document.createElement("li");
+        let line = clock(m.at) + " ";
+        if (m.kind === "transition") line += (zoneNames[m.from] || m.from || "?") + " → " + (zoneNames[m.to] || m.to) + " (" + m.reader + ")";
+        else if (m.kind === "missing") line += "reported missing";
+        else line += "seen again in " + (zoneNames[m.to] || m.to);
+        if (m.anomaly) { line += " — " + m.reason; li.className = "anomaly"; }
+        text(li, line);
+        ol.append(li);
+      }
+      show($("person-none"), !(p.moves || []).length);
+      show($("person-card"), true);
+    } catch (err) {
+      if (!quiet) { text($("people-error"), err.message); show($("people-error"), true); }
+    }
   }
 
   function renderDoors(doors) {
