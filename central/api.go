@@ -1,0 +1,96 @@
+package central
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net/http"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+//go:embed static
+var static embed.FS
+
+// Handler serves HQ's API, dashboard and metrics:
+//
+//	GET  /                                  the dashboard (plain HTML/JS, embedded)
+//	GET  /api/v1/facilities                 every facility: status, open P1–2 alarms, headcount, devices, last contact
+//	GET  /api/v1/facilities/{id}            one facility: the above, its latest rollup, recent records, alarm history
+//	GET  /api/v1/facilities/{id}/records    records after ?after=SEQ, at most ?limit=N (≤ 1000), in order
+//	GET  /api/v1/alarms                     HQ alarms (?open=1: only open ones)
+//	POST /api/v1/alarms/resolve?id=F/KIND   resolve an HQ alarm (?by=NAME)
+//	GET  /metrics                           Prometheus
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	sub, _ := fs.Sub(static, "static") // cannot fail: the directory is embedded
+	mux.Handle("GET /", http.FileServerFS(sub))
+	mux.HandleFunc("GET /api/v1/facilities", func(w http.ResponseWriter, r *http.Request) {
+		v, err := s.Facilities()
+		respond(w, v, err)
+	})
+	mux.HandleFunc("GET /api/v1/facilities/{id}", func(w http.ResponseWriter, r *http.Request) {
+		d, err := s.Facility(r.PathValue("id"), 50)
+		respond(w, d, err)
+	})
+	mux.HandleFunc("GET /api/v1/facilities/{id}/records", func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		if _, ok := s.byID[id]; !ok {
+			respond(w, nil, ErrUnknown)
+			return
+		}
+		after, err1 := queryUint(r, "after", 0)
+		limit, err2 := queryUint(r, "limit", 100)
+		if err := errors.Join(err1, err2); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		recs, err := s.store.Records(id, after, int(min(limit, 1000)))
+		respond(w, recs, err)
+	})
+	mux.HandleFunc("GET /api/v1/alarms", func(w http.ResponseWriter, r *http.Request) {
+		a, err := s.store.Alarms(r.URL.Query().Get("facility"), r.URL.Query().Get("open") == "1")
+		if a == nil {
+			a = []Alarm{}
+		}
+		respond(w, a, err)
+	})
+	mux.HandleFunc("POST /api/v1/alarms/resolve", func(w http.ResponseWriter, r *http.Request) {
+		by := r.URL.Query().Get("by")
+		if by == "" {
+			by = "analyst"
+		}
+		err := s.ResolveAlarm(r.URL.Query().Get("id"), by)
+		respond(w, map[string]bool{"resolved": err == nil}, err)
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	return mux
+}
+
+func queryUint(r *http.Request, name string, def uint64) (uint64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, errors.New("query parameter " + name + ": want a non-negative integer, not " + strconv.Quote(v))
+	}
+	return n, nil
+}
+
+func respond(w http.ResponseWriter, v any, err error) {
+	switch {
+	case errors.Is(err, ErrUnknown):
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(v)
+}
