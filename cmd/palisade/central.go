@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -37,55 +38,77 @@ func runCentral(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	log := newLogger(stderr, *level)
-	s, err := central.New(cfg, central.Options{Logger: log})
+	hq, err := startHQ(ctx, cfg, log)
 	if err != nil {
 		return err
+	}
+	fmt.Fprintf(stdout, "palisade central: %d facilities; dashboard at %s\n", len(cfg.Facilities), hq.url)
+	select {
+	case <-ctx.Done():
+	case err = <-hq.serveErr:
+	}
+	return errors.Join(err, hq.Close())
+}
+
+// hqServer is HQ running: its pullers and its dashboard's HTTP server.
+type hqServer struct {
+	s        *central.Service
+	srv      *http.Server
+	url      string
+	stop     context.CancelFunc
+	wg       sync.WaitGroup
+	serveErr chan error
+}
+
+// startHQ starts HQ's pullers and serves its dashboard, the API and
+// /metrics on cfg.Listen. Close stops it.
+func startHQ(ctx context.Context, cfg *central.Config, log *slog.Logger) (*hqServer, error) {
+	s, err := central.New(cfg, central.Options{Logger: log})
+	if err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		_ = s.Close()
-		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
+		return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
-	srv := &http.Server{
+	h := &hqServer{s: s, serveErr: make(chan error, 1), srv: &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
-	}
+	}}
 	scheme := "http"
 	if cfg.TLSCert != "" {
 		scheme = "https"
 	}
-	fmt.Fprintf(stdout, "palisade central: %d facilities; dashboard at %s://%s/\n", len(cfg.Facilities), scheme, ln.Addr())
-
-	var wg sync.WaitGroup
-	serveErr := make(chan error, 1)
-	wg.Add(2)
+	h.url = scheme + "://" + ln.Addr().String() + "/"
+	runCtx, stop := context.WithCancel(ctx)
+	h.stop = stop
+	h.wg.Add(2)
 	go func() {
-		defer wg.Done()
+		defer h.wg.Done()
 		var err error
 		if cfg.TLSCert != "" {
-			err = srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+			err = h.srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
 		} else {
-			err = srv.Serve(ln)
+			err = h.srv.Serve(ln)
 		}
 		if !errors.Is(err, http.ErrServerClosed) {
-			serveErr <- err
+			h.serveErr <- err
 		}
 	}()
-	runCtx, stop := context.WithCancel(ctx)
-	go func() { defer wg.Done(); s.Run(runCtx) }()
+	go func() { defer h.wg.Done(); s.Run(runCtx) }()
+	return h, nil
+}
 
-	select {
-	case <-ctx.Done():
-	case err = <-serveErr:
-	}
-	// Order: stop answering (the API reads the store), then stop the
-	// pullers (they write it), then close the store.
+// Close stops answering (the API reads the store), then the pullers (they
+// write it), then closes the store.
+func (h *hqServer) Close() error {
 	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	_ = srv.Shutdown(sctx)
+	_ = h.srv.Shutdown(sctx)
 	cancel()
-	stop()
-	wg.Wait()
-	return errors.Join(err, s.Close())
+	h.stop()
+	h.wg.Wait()
+	return h.s.Close()
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/palisade/palisade/central"
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/node"
 	"github.com/palisade/palisade/edge/pki"
@@ -62,13 +63,20 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	nodes, err := node.StartFacility(f, node.FacilityOptions{
-		DataDir: *data, FreePorts: *free, Simulate: true, CA: ca,
+		DataDir: *data, FreePorts: *free, Simulate: true, CA: ca, RollupEvery: time.Minute,
 		Logger: func(string) *slog.Logger { return log },
 	})
 	if err != nil {
 		return err
 	}
 	defer node.StopFacility(nodes)
+	// Headquarters, pulling the facility's summaries over mutual TLS with
+	// a central certificate of the facility CA, as a province runs it.
+	hq, err := startDemoHQ(ctx, f, ca, nodes, *data, *free, log)
+	if err != nil {
+		return fmt.Errorf("headquarters: %w", err)
+	}
+	defer hq.Close()
 	fmt.Fprintf(stdout, "\nPalisade demo — %s, %d nodes replicating with raft\n\n", f.Name, len(nodes))
 	for _, n := range nodes {
 		fmt.Fprintf(stdout, "  console of %-7s %s\n", n.Replica.ID(), n.URL())
@@ -78,6 +86,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stdout, "  kiosks of  %-7s %s\n", n.Replica.ID(), k)
 		}
 	}
+	fmt.Fprintf(stdout, "  headquarters     %s  (the province's dashboard: pulls this facility every 10 s)\n", hq.url)
 	fmt.Fprintf(stdout, "\n  HTTPS from the demo's own facility CA: your browser warns once per address, since it\n")
 	fmt.Fprintf(stdout, "  does not know that CA — accept it, or import %s into the browser\n",
 		filepath.Join(*data, pki.CAFile))
@@ -98,4 +107,36 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		logLevel.Set(slog.LevelError + 4)
 	}
 	return nil
+}
+
+// startDemoHQ runs central for the demo's facility: HQ's certificate
+// issued by the demo CA (role central), the CA and HQ's files under
+// <data>/hq, every node's uplink as a source.
+func startDemoHQ(ctx context.Context, f *facility.Facility, ca *pki.CA, nodes []*node.Node, data string, free bool, log *slog.Logger) (*hqServer, error) {
+	dir := filepath.Join(data, "hq")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	cert, err := ca.Issue(pki.RoleCentral, "hq", nil, time.Now(), 90*24*time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	if err := pki.SaveCert(dir, "hq", cert); err != nil {
+		return nil, err
+	}
+	cfg := central.Default()
+	cfg.Data = dir
+	if free {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	cfg.DarkAfter = time.Minute
+	fc := central.Facility{ID: f.ID, Name: f.Name, CA: filepath.Join(data, pki.CAFile),
+		Cert: filepath.Join(dir, pki.CertFile("hq")), Key: filepath.Join(dir, pki.KeyFile("hq"))}
+	for _, n := range nodes {
+		if u := n.UplinkURL(); u != "" {
+			fc.Nodes = append(fc.Nodes, u)
+		}
+	}
+	cfg.Facilities = []central.Facility{fc}
+	return startHQ(ctx, &cfg, log)
 }

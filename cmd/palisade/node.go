@@ -66,6 +66,9 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if opts.ConsoleTLS, err = web(pki.RoleConsole); err != nil {
 			return err
 		}
+		if me, _ := f.Node(*id); me.UplinkAddr != "" {
+			opts.UplinkTLS = pki.ServerConfigReloading(cert, pool, nil, pki.RoleCentral)
+		}
 		if me, _ := f.Node(*id); me.KioskAddr != "" {
 			if opts.KioskTLS, err = web(pki.RoleKiosk); err != nil {
 				return err

@@ -47,6 +47,10 @@ type Node struct {
 	// (ideally on the kiosks' own network) that serves kiosk routes only.
 	// Empty: no kiosk listener on this node.
 	KioskAddr string `yaml:"kiosk_addr,omitempty"`
+	// UplinkAddr is where headquarters pulls the facility's summaries:
+	// HTTPS with mutual TLS, central certificates of the facility CA only.
+	// Empty: HQ does not pull from this node.
+	UplinkAddr string `yaml:"uplink_addr,omitempty"`
 }
 
 // Site is the extent of the facility's map in metres. Every polygon lies in

@@ -103,13 +103,15 @@ func (f *Facility) validateNodes(l *errorList) {
 		} else if specific(n.HTTPAddr) {
 			addrs.addAs(l, p+".http_addr", n.HTTPAddr, "address")
 		}
-		if n.KioskAddr == "" {
-			continue
-		}
-		if msg := checkAddr(n.KioskAddr, false); msg != "" {
-			l.add(p+".kiosk_addr", msg)
-		} else if specific(n.KioskAddr) {
-			addrs.addAs(l, p+".kiosk_addr", n.KioskAddr, "address")
+		for _, a := range []struct{ key, addr string }{{"kiosk_addr", n.KioskAddr}, {"uplink_addr", n.UplinkAddr}} {
+			if a.addr == "" {
+				continue
+			}
+			if msg := checkAddr(a.addr, false); msg != "" {
+				l.add(p+"."+a.key, msg)
+			} else if specific(a.addr) {
+				addrs.addAs(l, p+"."+a.key, a.addr, "address")
+			}
 		}
 	}
 }

@@ -32,6 +32,7 @@ type FacilityOptions struct {
 	CertValidity  time.Duration // of the node certificates it issues; default 90 days
 	AuditInterval time.Duration // between signed audit checkpoints; default one minute
 	NoAudit       bool          // benchmarks only: see Options.NoAudit
+	RollupEvery   time.Duration // see Options.RollupEvery
 	// Chips and GPIOClock are passed to every node (see Options).
 	Chips     func(name string) (gpio.Chip, error)
 	GPIOClock gpio.Clock
@@ -45,6 +46,7 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 	cluster := make([]net.Listener, len(f.Nodes))
 	consoles := make([]net.Listener, len(f.Nodes))
 	kiosks := make([]net.Listener, len(f.Nodes))
+	uplinks := make([]net.Listener, len(f.Nodes))
 	var nodes []*Node
 	defer func() {
 		if err == nil {
@@ -55,7 +57,7 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 		}
 		for i := range f.Nodes {
 			if i >= len(nodes) { // not handed to a node: close here
-				for _, l := range []net.Listener{cluster[i], consoles[i], kiosks[i]} {
+				for _, l := range []net.Listener{cluster[i], consoles[i], kiosks[i], uplinks[i]} {
 					if l != nil {
 						l.Close()
 					}
@@ -65,11 +67,19 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 	}()
 	var peers []replica.Peer
 	for i, nd := range f.Nodes {
-		ca, ha, ka := nd.RaftAddr, nd.HTTPAddr, nd.KioskAddr
+		ca, ha, ka, ua := nd.RaftAddr, nd.HTTPAddr, nd.KioskAddr, nd.UplinkAddr
 		if o.FreePorts {
 			ca, ha = "127.0.0.1:0", "127.0.0.1:0"
 			if ka != "" {
 				ka = "127.0.0.1:0"
+			}
+			if ua != "" {
+				ua = "127.0.0.1:0"
+			}
+		}
+		if ua != "" && o.CA != nil { // HQ pulls over mutual TLS only
+			if uplinks[i], err = net.Listen("tcp", ua); err != nil {
+				return nil, fmt.Errorf("node %s uplink port %s: %w (is another facility running here? try free ports)", nd.ID, ua, err)
 			}
 		}
 		if ka != "" {
@@ -93,7 +103,7 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 		var tune func(*replica.Config)
 		var certs func() []*x509.Certificate
 		var nodeCert func() (*tls.Certificate, error)
-		var consoleTLS, kioskTLS *tls.Config
+		var consoleTLS, kioskTLS, uplinkTLS *tls.Config
 		var roots *x509.CertPool
 		if o.CA != nil {
 			validity := o.CertValidity
@@ -108,6 +118,7 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 				c.ServerTLS, c.ClientTLS = pki.NodeTLS(cert, o.CA.Pool())
 			}
 			nodeCert = func() (*tls.Certificate, error) { return &cert, nil }
+			uplinkTLS = pki.ServerConfig(cert, o.CA.Pool(), nil, pki.RoleCentral)
 			roots = o.CA.Pool()
 			web := []string{"127.0.0.1", "localhost"}
 			console, err := o.CA.Issue(pki.RoleConsole, nd.ID+"-console", web, time.Now(), validity)
@@ -126,6 +137,7 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 		n, err := Start(Options{
 			Facility: f, NodeID: nd.ID, DataDir: filepath.Join(o.DataDir, nd.ID),
 			ClusterListener: cluster[i], HTTPListener: consoles[i], KioskListener: kiosks[i], Peers: peers,
+			UplinkListener: uplinks[i], UplinkTLS: uplinkTLS, RollupEvery: o.RollupEvery,
 			ConsoleTLS: consoleTLS, KioskTLS: kioskTLS, NoAudit: o.NoAudit,
 			Simulate: o.Simulate, Logger: log, Tune: tune, Certs: certs,
 			NodeCert: nodeCert, AuditInterval: o.AuditInterval, Chips: o.Chips, GPIOClock: o.GPIOClock, Roots: roots,

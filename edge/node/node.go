@@ -34,6 +34,7 @@ import (
 	"github.com/palisade/palisade/sensors/gpio"
 	"github.com/palisade/palisade/sync/audit"
 	"github.com/palisade/palisade/sync/replica"
+	"github.com/palisade/palisade/sync/uplink"
 )
 
 // Options configures one node.
@@ -46,6 +47,16 @@ type Options struct {
 	ClusterListener net.Listener
 	HTTPListener    net.Listener
 	KioskListener   net.Listener // nil: the facility file's kiosk_addr, if any
+
+	// UplinkListener overrides the facility file's uplink_addr (tests and
+	// the demo use :0). UplinkTLS is the uplink listener's mutual TLS
+	// (pki.ServerConfig with the node certificate, central role): without
+	// it the node serves no uplink — HQ pulls over mutual TLS only.
+	UplinkListener net.Listener
+	UplinkTLS      *tls.Config
+	// RollupEvery is how often the leader commits the rollup HQ sees
+	// (default 5 minutes).
+	RollupEvery time.Duration
 
 	// ConsoleTLS and KioskTLS make the console and the kiosk listener
 	// HTTPS (pki.WebServerConfig). Nil: plain HTTP, for tests only.
@@ -102,6 +113,8 @@ type Node struct {
 	httpLn   net.Listener
 	kiosk    *http.Server
 	kioskLn  net.Listener
+	uplink   *http.Server
+	uplinkLn net.Listener
 	reg      *prometheus.Registry
 
 	ctx        context.Context // the node's life; cancelled by Close
@@ -219,7 +232,10 @@ func Start(opts Options) (_ *Node, err error) {
 	}
 	// Every committed command becomes a leaf of the audit tree, in the
 	// transaction that applies it.
-	rec := &audit.Recorder{Next: router, Origin: f.ID}
+	// The uplink feed derives HQ's summary records from each command in
+	// the transaction that applies it; the audit tree records them all.
+	feed := &uplink.Feed{Next: router, Logger: n.log}
+	rec := &audit.Recorder{Next: feed, Origin: f.ID}
 	if opts.Roots != nil {
 		rec.CheckSigner = func(cert *x509.Certificate, signer string, at time.Time) error {
 			return pki.CheckHolder(opts.Roots, cert, pki.RoleNode, signer, at)
@@ -227,7 +243,7 @@ func Start(opts Options) (_ *Node, err error) {
 	}
 	var app replica.Applier = rec
 	if opts.NoAudit {
-		app = router
+		app = feed
 	}
 	n.Replica, err = replica.Open(rc, app, observe)
 	if err != nil {
@@ -287,6 +303,20 @@ func Start(opts Options) (_ *Node, err error) {
 		}
 		n.kiosk = newHTTPServer(n.API.KioskHandler(), n.log.With("listener", "kiosk"))
 	}
+	if (opts.UplinkListener != nil || me.UplinkAddr != "") && opts.UplinkTLS == nil {
+		n.log.Warn("no uplink served: headquarters pulls over mutual TLS, and this node has no certificate")
+		if opts.UplinkListener != nil {
+			_ = opts.UplinkListener.Close()
+		}
+	} else if opts.UplinkListener != nil || me.UplinkAddr != "" {
+		if n.uplinkLn, err = listen(opts.UplinkListener, me.UplinkAddr, opts.UplinkTLS); err != nil {
+			return nil, fmt.Errorf("node %s: uplink listener %s: %w", opts.NodeID, me.UplinkAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle(uplink.PathRecords, &uplink.Handler{Facility: f.ID, Node: opts.NodeID, View: n.Replica.View, Roots: opts.Roots,
+			Now: opts.Now, Logger: n.log, Metrics: uplink.NewMetrics(n.reg)})
+		n.uplink = newHTTPServer(mux, n.log.With("listener", "uplink"))
+	}
 
 	sendDoor := func(ev doors.Event) {
 		select {
@@ -328,6 +358,21 @@ func Start(opts Options) (_ *Node, err error) {
 	if opts.Certs != nil {
 		n.wg.Add(1)
 		go func() { defer n.wg.Done(); n.watchCertificates(ctx, opts.Certs) }()
+	}
+	// Every node proposes the periodic rollup when it leads.
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		(&uplink.Ticker{Replica: n.Replica, Node: opts.NodeID, Every: opts.RollupEvery, Logger: n.log}).Run(ctx)
+	}()
+	if n.uplink != nil {
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			if err := n.uplink.Serve(n.uplinkLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				n.log.Error("uplink server", "err", err)
+			}
+		}()
 	}
 	if n.kiosk != nil {
 		n.wg.Add(1)
@@ -401,6 +446,15 @@ func (n *Node) KioskURL() string {
 	return n.scheme(n.opts.KioskTLS) + n.kioskLn.Addr().String() + "/"
 }
 
+// UplinkURL is the base URL headquarters pulls from ("" when the node
+// serves no uplink): https://host:port, as central's hq.yaml wants it.
+func (n *Node) UplinkURL() string {
+	if n.uplinkLn == nil {
+		return ""
+	}
+	return "https://" + n.uplinkLn.Addr().String()
+}
+
 func (n *Node) scheme(cfg *tls.Config) string {
 	if cfg != nil {
 		return "https://"
@@ -420,7 +474,7 @@ func (n *Node) Close() error {
 		if n.API != nil {
 			n.API.Close()
 		}
-		for _, srv := range []*http.Server{n.http, n.kiosk} {
+		for _, srv := range []*http.Server{n.http, n.kiosk, n.uplink} {
 			if srv != nil {
 				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 				errs = append(errs, srv.Shutdown(ctx))
@@ -429,7 +483,7 @@ func (n *Node) Close() error {
 		}
 		// Shutdown closes only listeners it served; Start may have
 		// failed before serving.
-		for _, ln := range []net.Listener{n.httpLn, n.kioskLn} {
+		for _, ln := range []net.Listener{n.httpLn, n.kioskLn, n.uplinkLn} {
 			if ln != nil {
 				_ = ln.Close()
 			}
