@@ -34,7 +34,7 @@ type step struct {
 // applySteps applies each step in its own transaction at log index
 // first+i, as the replica does, and returns what the replica's observer
 // would see.
-func applySteps(t *testing.T, db *bolt.DB, a Applier, first uint64, steps []step) []replica.Applied {
+func applySteps(t *testing.T, db *bolt.DB, a replica.Applier, first uint64, steps []step) []replica.Applied {
 	t.Helper()
 	var out []replica.Applied
 	for i, s := range steps {

@@ -25,6 +25,7 @@ import (
 	"github.com/palisade/palisade/edge/doorwatch"
 	"github.com/palisade/palisade/edge/eventlog"
 	"github.com/palisade/palisade/edge/facility"
+	"github.com/palisade/palisade/edge/headcount"
 	"github.com/palisade/palisade/edge/pki"
 	"github.com/palisade/palisade/edge/presence"
 	"github.com/palisade/palisade/edge/sallyport"
@@ -234,7 +235,7 @@ func Start(opts Options) (_ *Node, err error) {
 	// transaction that applies it.
 	// The uplink feed derives HQ's summary records from each command in
 	// the transaction that applies it; the audit tree records them all.
-	feed := &uplink.Feed{Next: router, Logger: n.log}
+	feed := &uplink.Feed{Next: router, Derivers: []uplink.Deriver{headcount.Uplink()}, Logger: n.log}
 	rec := &audit.Recorder{Next: feed, Origin: f.ID}
 	if opts.Roots != nil {
 		rec.CheckSigner = func(cert *x509.Certificate, signer string, at time.Time) error {

@@ -85,6 +85,8 @@ func TestHeadquartersPullsTheFacility(t *testing.T) {
 	if _, err := officer.Resolve(ctx, a.ID, "false alarm: a visitor leaned on it"); err != nil {
 		t.Fatal(err)
 	}
-	view(func(v central.FacilityView) bool { return len(v.OpenAlarms) == 0 && v.Witness != nil && len(v.HQAlarms) == 0 },
+	view(func(v central.FacilityView) bool {
+		return len(v.OpenAlarms) == 0 && v.Witness != nil && len(v.HQAlarms) == 0
+	},
 		"saw it resolved with a verified checkpoint")
 }
