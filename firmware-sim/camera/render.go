@@ -96,12 +96,48 @@ type renderer struct {
 	s          *sceneSpec
 	w, h, fps  int
 	background []byte
+	wall       []byte // what a camera turned away sees (scenes with Turn)
+	blur       []byte // scratch for defocus
 }
 
 func newRenderer(s *sceneSpec, w, h, fps int) *renderer {
 	r := &renderer{s: s, w: w, h: h, fps: fps}
 	r.background = r.yard()
+	if s.Turn != nil {
+		r.wall = r.brickWall()
+	}
 	return r
+}
+
+// brickWall draws a brick wall with two dark windows: what the camera
+// sees when someone turns it away from the yard. Its brightness is the
+// yard's, so only its structure differs.
+func (r *renderer) brickWall() []byte {
+	w, h := r.w, r.h
+	bg := make([]byte, w*h)
+	rnd := newRNG(r.s.Name+"/wall", 0)
+	course := max(h/24, 4)
+	brick := 3 * course
+	mortar := max(course/5, 1)
+	for y := range h {
+		row := y / course
+		for x := range w {
+			off := 0
+			if row%2 == 1 {
+				off = brick / 2
+			}
+			v := 124 + int(rnd.next()%9) - 4
+			if y%course < mortar || (x+off)%brick < mortar {
+				v = 92
+			}
+			fx, fy := float64(x)/float64(w), float64(y)/float64(h)
+			if fy > 0.25 && fy < 0.6 && ((fx > 0.15 && fx < 0.35) || (fx > 0.6 && fx < 0.8)) {
+				v = 58 // windows
+			}
+			bg[y*w+x] = clamp(v)
+		}
+	}
+	return bg
 }
 
 // yard draws the still background: textured ground, the gravel of the
@@ -152,7 +188,12 @@ func (r *renderer) frame(i int, dst []byte) {
 	rnd := newRNG(s.Name+"/noise", i)
 	span := uint64(2*s.Noise + 1)
 	var bits uint64
-	for p, v := range r.background {
+	bg := r.background
+	turn := s.turnAlpha(t)
+	if turn > 0 {
+		bg = r.panned(turn)
+	}
+	for p, v := range bg {
 		if p%8 == 0 {
 			bits = rnd.next()
 		}
@@ -166,7 +207,7 @@ func (r *renderer) frame(i int, dst []byte) {
 	for wi := range s.Walkers {
 		wk := &s.Walkers[wi]
 		foot, dist, ok := wk.position(t)
-		if !ok {
+		if !ok || turn > 0 {
 			continue
 		}
 		shade := clamp(int(wk.Shade) + light/2)
@@ -174,11 +215,65 @@ func (r *renderer) frame(i int, dst []byte) {
 			sh.each(r.w, r.h, func(x, y int) { dst[y*r.w+x] = shade })
 		}
 	}
+	if a := s.defocusAlpha(t); a > 0 {
+		r.defocus(dst, int(math.Round(a*defocusRadius*float64(r.w))))
+	}
 	if a := s.coverAlpha(t); a > 0 {
 		// A hand or cloth over the lens: dark, nearly uniform.
 		const covered = 12
 		for p, v := range dst {
 			dst[p] = clamp(int(math.Round((1-a)*float64(v) + a*covered)))
+		}
+	}
+}
+
+// panned returns the background of a camera panned the fraction a of the
+// way from the yard to the wall: the yard slides out to the left and the
+// wall comes in from the right.
+func (r *renderer) panned(a float64) []byte {
+	out := make([]byte, r.w*r.h)
+	shift := int(math.Round(a * float64(r.w)))
+	for y := range r.h {
+		row := out[y*r.w : (y+1)*r.w]
+		n := copy(row, r.background[y*r.w+shift:(y+1)*r.w])
+		copy(row[n:], r.wall[y*r.w:])
+	}
+	return out
+}
+
+// defocus blurs pic in place with two passes of a box filter of the given
+// radius in each direction (close to a Gaussian).
+func (r *renderer) defocus(pic []byte, radius int) {
+	if radius < 1 {
+		return
+	}
+	if len(r.blur) != len(pic) {
+		r.blur = make([]byte, len(pic))
+	}
+	for range 2 {
+		boxBlur(r.blur, pic, r.w, r.h, radius, 1, r.w) // rows
+		boxBlur(pic, r.blur, r.h, r.w, radius, r.w, 1) // columns
+	}
+}
+
+// boxBlur averages src over a window of 2·radius+1 along lines of n
+// pixels (step apart) and writes dst; m lines start lineStep apart. The
+// window is clamped at the ends of a line.
+func boxBlur(dst, src []byte, n, m, radius, step, lineStep int) {
+	for l := range m {
+		base := l * lineStep
+		sum, lo, hi := 0, 0, -1 // sum of src[lo..hi]
+		for i := range n {
+			for hi < min(i+radius, n-1) {
+				hi++
+				sum += int(src[base+hi*step])
+			}
+			for lo < i-radius {
+				sum -= int(src[base+lo*step])
+				lo++
+			}
+			cnt := hi - lo + 1
+			dst[base+i*step] = byte((sum + cnt/2) / cnt)
 		}
 	}
 }

@@ -45,7 +45,14 @@ type sceneSpec struct {
 	Noise       int     // per-pixel sensor noise amplitude (luma steps)
 	Cover       *window // the lens is covered (faded in and out over coverFade)
 	Cut         *window // the camera sends nothing
-	CrowdZone   string  // zone whose head count raises "crowd"
+	// Defocus blurs the picture, as a twisted focus ring or a smeared
+	// lens does (ramped in and out over defocusFade).
+	Defocus *window
+	// Turn points the camera at a wall instead of the yard: it pans
+	// away over turnFade and back at the end. Walkers must not be in the
+	// scene while the camera turns (the catalogue keeps them apart).
+	Turn        *window
+	CrowdZone   string // zone whose head count raises "crowd"
 	CrowdMin    int
 	LoiterZone  string // zone where staying LoiterAfter raises "loiter"
 	LoiterAfter float64
@@ -53,6 +60,17 @@ type sceneSpec struct {
 
 // coverFade is how long a hand or cloth takes to cover or uncover the lens.
 const coverFade = 0.3
+
+// defocusFade is how long the focus takes to go (and come back); turnFade
+// how long the camera takes to pan away (and back).
+const (
+	defocusFade = 1.0
+	turnFade    = 1.0
+)
+
+// defocusRadius is the blur radius at full defocus, as a fraction of the
+// picture width.
+const defocusRadius = 0.012
 
 // The yard every scene shares: a perimeter fence at the top, an inner
 // fence below it, the sterile zone between them, and the yard below.
@@ -76,6 +94,14 @@ var specs = []sceneSpec{
 		Lines:       []Line{innerFence},
 		Zones:       []Zone{sterileZone},
 		LightAmp:    10, LightPeriod: 8, Noise: 2,
+	},
+	{
+		Name:        "quiet-dawn",
+		Description: "empty yard at dawn: the light rises by 40 luma steps over a minute, with heavy sensor noise",
+		Seconds:     60,
+		Lines:       []Line{innerFence},
+		Zones:       []Zone{sterileZone},
+		LightAmp:    40, LightPeriod: 240, Noise: 6,
 	},
 	{
 		Name:        "perimeter",
@@ -137,6 +163,42 @@ var specs = []sceneSpec{
 		Zones:       []Zone{sterileZone},
 		Cut:         &window{4, 7},
 		LightAmp:    3, LightPeriod: 20, Noise: 2,
+	},
+	{
+		Name:        "breach",
+		Description: "one person climbs into the sterile zone and back out, a second stays in it, a third walks along the inner fence without entering",
+		Seconds:     20,
+		Walkers: []walker{
+			walk(1, key{0.5, 0.15, 0.95}, key{5, 0.22, 0.20}, key{7, 0.22, 0.20}, key{12, 0.01, 0.62}),
+			walk(2, key{2, 0.98, 0.45}, key{10, 0.75, 0.18}, key{20, 0.75, 0.18}),
+			walk(3, key{12.5, 0.98, 0.38}, key{19.5, 0.40, 0.37}),
+		},
+		Lines:    []Line{innerFence},
+		Zones:    []Zone{sterileZone},
+		LightAmp: 3, LightPeriod: 20, Noise: 2,
+	},
+	{
+		Name:        "defocus",
+		Description: "a person crosses the yard; the camera is defocused from 5 s to 11 s",
+		Seconds:     15,
+		Walkers:     []walker{walk(1, key{0.5, 0.05, 0.72}, key{14.5, 0.95, 0.64})},
+		Lines:       []Line{innerFence},
+		Zones:       []Zone{sterileZone},
+		Defocus:     &window{5, 11},
+		LightAmp:    3, LightPeriod: 20, Noise: 2,
+	},
+	{
+		Name:        "turned-away",
+		Description: "a person crosses the yard, the camera is turned to a wall from 6 s to 12 s, another person crosses",
+		Seconds:     18,
+		Walkers: []walker{
+			walk(1, key{0.3, 0.05, 0.70}, key{5.5, 0.95, 0.62}),
+			walk(2, key{13.2, 0.95, 0.80}, key{17.8, 0.05, 0.74}),
+		},
+		Lines:    []Line{innerFence},
+		Zones:    []Zone{sterileZone},
+		Turn:     &window{6, 12},
+		LightAmp: 3, LightPeriod: 20, Noise: 2,
 	},
 }
 

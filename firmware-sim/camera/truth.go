@@ -40,6 +40,11 @@ type FrameTruth struct {
 	Covered bool
 	// Cut: the camera does not send this frame.
 	Cut bool
+	// Defocused: the picture is at least half way to full blur. Boxes
+	// are the figures' extents before the blur.
+	Defocused bool
+	// Turned: the camera has panned at least half way to the wall.
+	Turned bool
 }
 
 // Event kinds.
@@ -53,6 +58,10 @@ const (
 	EventUncovered = "uncovered" // the lens became clear
 	EventCut       = "cut"       // the camera stopped sending
 	EventResume    = "resume"    // the camera sends again
+	EventDefocused = "defocused" // the picture became blurred
+	EventFocused   = "focused"   // the picture is sharp again
+	EventTurned    = "turned"    // the camera was turned away from its scene
+	EventReturned  = "returned"  // the camera points at its scene again
 )
 
 // Event is something an analytics pipeline should report, at the first
@@ -81,8 +90,12 @@ type Truth struct {
 	// events were computed with.
 	LoiterAfter time.Duration
 	CrowdMin    int
-	Frames      []FrameTruth
-	Events      []Event
+	// LoiterZone and CrowdZone name the zones those events are about
+	// ("" when the scene has none).
+	LoiterZone string
+	CrowdZone  string
+	Frames     []FrameTruth
+	Events     []Event
 }
 
 // Duration is the length of one loop of the scene.
@@ -116,6 +129,26 @@ func (s *sceneSpec) coverAlpha(t float64) float64 {
 	return 1 - (t-c.To)/coverFade
 }
 
+// fade is 0 outside w, 1 inside it, ramping over the given seconds at
+// either end (from w.From and from w.To).
+func fade(w *window, t, ramp float64) float64 {
+	switch {
+	case w == nil || t < w.From || t >= w.To+ramp:
+		return 0
+	case t < w.From+ramp:
+		return (t - w.From) / ramp
+	case t < w.To:
+		return 1
+	}
+	return 1 - (t-w.To)/ramp
+}
+
+// defocusAlpha is how far the picture is blurred at t (0 sharp, 1 fully).
+func (s *sceneSpec) defocusAlpha(t float64) float64 { return fade(s.Defocus, t, defocusFade) }
+
+// turnAlpha is how far the camera has panned towards the wall at t.
+func (s *sceneSpec) turnAlpha(t float64) float64 { return fade(s.Turn, t, turnFade) }
+
 func (s *sceneSpec) cut(t float64) bool {
 	return s.Cut != nil && t >= s.Cut.From && t < s.Cut.To
 }
@@ -126,13 +159,14 @@ func (s *sceneSpec) truth(w, h, fps int) *Truth {
 		Scene: s.Name, Description: s.Description, Width: w, Height: h, FPS: fps,
 		Lines: s.Lines, Zones: s.Zones, CrowdMin: s.CrowdMin,
 		LoiterAfter: time.Duration(s.LoiterAfter * float64(time.Second)),
+		LoiterZone:  s.LoiterZone, CrowdZone: s.CrowdZone,
 	}
 	n := int(math.Round(s.Seconds * float64(fps)))
 	prevFoot := map[int]Point{}
 	inZone := map[[2]int]bool{} // (walker, zone index)
 	since := map[int]float64{}  // walker → when it entered the loiter zone
 	loitered := map[int]bool{}
-	crowded, covered, cut := false, false, false
+	crowded, covered, cut, defocused, turned := false, false, false, false, false
 	add := func(e Event) { tr.Events = append(tr.Events, e) }
 	for i := range n {
 		ft := FrameTruth{Index: i, T: frameTime(i, fps)}
@@ -152,6 +186,20 @@ func (s *sceneSpec) truth(w, h, fps int) *Truth {
 			add(e)
 			cut = ft.Cut
 		}
+		ft.Defocused = s.defocusAlpha(t) >= 0.5
+		if ft.Defocused != defocused {
+			e := at
+			e.Kind = map[bool]string{true: EventDefocused, false: EventFocused}[ft.Defocused]
+			add(e)
+			defocused = ft.Defocused
+		}
+		ft.Turned = s.turnAlpha(t) >= 0.5
+		if ft.Turned != turned {
+			e := at
+			e.Kind = map[bool]string{true: EventTurned, false: EventReturned}[ft.Turned]
+			add(e)
+			turned = ft.Turned
+		}
 		crowd := 0
 		for wi := range s.Walkers {
 			wk := &s.Walkers[wi]
@@ -160,7 +208,7 @@ func (s *sceneSpec) truth(w, h, fps int) *Truth {
 				delete(prevFoot, wk.ID)
 				continue
 			}
-			if !ft.Covered {
+			if !ft.Covered && s.turnAlpha(t) == 0 {
 				if b, ok := figureBox(foot, dist, wk.Height, w, h); ok {
 					b.ID = wk.ID
 					ft.Boxes = append(ft.Boxes, b)
