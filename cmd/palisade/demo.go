@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/palisade/palisade/central"
@@ -94,6 +95,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "  simulated doors open now and then; one left open raises a \"door held open\" alarm after 30 s\n")
 	fmt.Fprintf(stdout, "  vehicles arrive at the sally port every minute or so and wait for you: open the Sally port\n")
 	fmt.Fprintf(stdout, "  screen and walk them through (one laundry truck carries a hidden person)\n")
+	fmt.Fprintf(stdout, "  simulated cameras (RTSP on loopback): someone crosses the sally port's line, lingers in the\n")
+	fmt.Fprintf(stdout, "  corridor, climbs into the yard's sterile zone — alarms with a snapshot and a clip to play\n")
+	fmt.Fprintf(stdout, "  security rounds start now: check House Block A's cells on the Rounds screen (A-111 is on\n")
+	fmt.Fprintf(stdout, "  watch: every 15 min) or they go overdue; an officer's badge at B block's cell doors checks those.\n")
+	fmt.Fprintf(stdout, "  Headcounts run at %s (Headcount screen; super starts one on demand)\n", strings.Join(f.Headcount.Times, ", "))
 	if keep {
 		fmt.Fprintf(stdout, "  after Ctrl-C, check the audit log: palisade audit verify --data %s --ca %s\n",
 			filepath.Join(*data, nodes[0].Replica.ID()), *data)

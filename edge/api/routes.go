@@ -56,6 +56,23 @@ func (s *Server) table() []Route {
 		{"POST", "/v1/sallyports/{id}/act", staff(Officer), s.actSallyPort},
 		{"GET", "/v1/presence", staff(Officer), s.listPresence},
 		{"GET", "/v1/people/{id}", staff(Officer), s.getPerson},
+		// Cameras and their evidence: served by the node that keeps them.
+		{"GET", "/v1/cameras", staff(Officer), s.listCameras},
+		{"GET", "/v1/cameras/{id}/snapshot.jpg", staff(Officer), s.cameraSnapshot},
+		{"GET", "/v1/clips/{name}", staff(Officer), s.getClip},
+		{"GET", "/v1/snapshots/{name}", staff(Officer), s.getSnapshot},
+		{"GET", "/v1/alarms/{id}/evidence", staff(Officer), s.alarmEvidence},
+		// Custody: officers count and check; supervisors start and cancel
+		// counts, put residents on watch and read the custody report.
+		{"GET", "/v1/headcount", staff(Officer), s.getHeadcount},
+		{"POST", "/v1/headcount", staff(Supervisor), s.startHeadcount},
+		{"POST", "/v1/headcount/{id}/zones/{zone}", staff(Officer), s.enterZone},
+		{"POST", "/v1/headcount/{id}/cancel", staff(Supervisor), s.cancelHeadcount},
+		{"GET", "/v1/rounds", staff(Officer), s.getRounds},
+		{"POST", "/v1/rounds/check", staff(Officer), s.checkCell},
+		{"POST", "/v1/rounds/watch", staff(Supervisor), s.watchResident},
+		{"GET", "/v1/rounds/export.csv", staff(Officer), s.exportRounds},
+		{"GET", "/v1/reports/custody", staff(Supervisor), s.custodyReport},
 		{"POST", "/v1/devices/{id}/actuate", staff(Officer), s.actuate},
 		{"GET", "/v1/actuations/{id}", staff(Officer), s.getActuation},
 

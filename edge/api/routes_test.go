@@ -36,7 +36,7 @@ func sides(h *harness) []side {
 
 // pathOf is a request path that the route's pattern matches.
 func pathOf(rt api.Route) string {
-	path := strings.NewReplacer("{id}", "a1", "{name}", "olga", "{$}", "").Replace(rt.Pattern)
+	path := strings.NewReplacer("{id}", "a1", "{name}", "olga", "{zone}", "hb-a", "{$}", "").Replace(rt.Pattern)
 	if path != "/" && strings.HasSuffix(path, "/") || path == "/" && rt.Method == "" {
 		path += "nothing" // a catch-all: not a route of its own
 	}
@@ -223,6 +223,24 @@ func TestAccess(t *testing.T) {
 		"POST /v1/users/{name}/password": "admin",
 		"GET /k/v1/session":              "learner",
 		"POST /k/v1/logout":              "learner",
+
+		// Custody: officers count and check, supervisors decide.
+		"GET /v1/headcount":                    "officer, supervisor, admin",
+		"POST /v1/headcount":                   "supervisor, admin",
+		"POST /v1/headcount/{id}/zones/{zone}": "officer, supervisor, admin",
+		"POST /v1/headcount/{id}/cancel":       "supervisor, admin",
+		"GET /v1/rounds":                       "officer, supervisor, admin",
+		"POST /v1/rounds/check":                "officer, supervisor, admin",
+		"POST /v1/rounds/watch":                "supervisor, admin",
+		"GET /v1/rounds/export.csv":            "officer, supervisor, admin",
+		"GET /v1/reports/custody":              "supervisor, admin",
+
+		// Cameras and evidence: staff only, never a learner.
+		"GET /v1/cameras":                   "officer, supervisor, admin",
+		"GET /v1/cameras/{id}/snapshot.jpg": "officer, supervisor, admin",
+		"GET /v1/clips/{name}":              "officer, supervisor, admin",
+		"GET /v1/snapshots/{name}":          "officer, supervisor, admin",
+		"GET /v1/alarms/{id}/evidence":      "officer, supervisor, admin",
 	} {
 		if got[route] != want {
 			t.Errorf("%s: allows %q, want %q", route, got[route], want)

@@ -85,7 +85,15 @@ type Config struct {
 	SallyPorts SallyPorts
 	// Presence is optional: without it the presence routes answer 404.
 	Presence Presence
-	Gatherer prometheus.Gatherer // for /metrics; default prometheus.DefaultGatherer
+	// Cameras is optional: without it the camera, clip and evidence
+	// routes answer 404.
+	Cameras Cameras
+	// Headcount, Rounds and Reports are optional: without one, its routes
+	// answer 404.
+	Headcount Headcount
+	Rounds    Rounds
+	Reports   Reports
+	Gatherer  prometheus.Gatherer // for /metrics; default prometheus.DefaultGatherer
 	// Registerer receives the API's own metrics; nil: not registered.
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger     // default: discard

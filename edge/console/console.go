@@ -9,7 +9,7 @@ import (
 //go:embed static
 var static embed.FS
 
-// FS holds the console's files: index.html, console.css, console.js.
+// FS holds the console's files: index.html, the style sheets and the scripts.
 var FS fs.FS = mustSub(static, "static")
 
 func mustSub(f fs.FS, dir string) fs.FS {
@@ -20,10 +20,10 @@ func mustSub(f fs.FS, dir string) fs.FS {
 	return sub
 }
 
-// policy allows only the node's own scripts, styles and connections:
-// no inline code, no frames, nothing from elsewhere.
+// policy allows only the node's own scripts, styles, connections, pictures
+// and evidence clips: no inline code, no frames, nothing from elsewhere.
 const policy = "default-src 'none'; script-src 'self'; style-src 'self'; " +
-	"connect-src 'self'; img-src 'self' data:; base-uri 'none'; " +
+	"connect-src 'self'; img-src 'self' data:; media-src 'self'; base-uri 'none'; " +
 	"form-action 'none'; frame-ancestors 'none'"
 
 // Handler serves FS for GET and HEAD. Responses are revalidated on every

@@ -146,6 +146,8 @@ type Device struct {
 	// tamper, panic, fence or vehicle_loop. A panic button or a fence
 	// sensor that is not part of a door raises its own alarm.
 	Input string `yaml:"input,omitempty"`
+	// View is what a camera's picture shows (camera.go).
+	View *CameraView `yaml:"view,omitempty"`
 }
 
 // Door is a supervised (and usually controlled) door: the devices that

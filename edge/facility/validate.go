@@ -61,6 +61,7 @@ func (f *Facility) validate() Errors {
 	}
 	f.validatePeople(&l, groups)
 	f.validateDevices(&l, zones)
+	f.validateCameraViews(&l)
 	f.validateDoors(&l, zones, groups)
 	f.validateSallyPorts(&l, zones)
 	f.validateRules(&l, groups)

@@ -36,6 +36,10 @@ type FacilityOptions struct {
 	// Chips and GPIOClock are passed to every node (see Options).
 	Chips     func(name string) (gpio.Chip, error)
 	GPIOClock gpio.Clock
+	// Now is every node's clock (see Options.Now); nil: time.Now.
+	Now func() time.Time
+	// Cameras is passed to every node (see Options.Cameras).
+	Cameras CameraOptions
 }
 
 // StartFacility starts every node of f in this process, each with its own
@@ -141,6 +145,7 @@ func StartFacility(f *facility.Facility, o FacilityOptions) (_ []*Node, err erro
 			ConsoleTLS: consoleTLS, KioskTLS: kioskTLS, NoAudit: o.NoAudit,
 			Simulate: o.Simulate, Logger: log, Tune: tune, Certs: certs,
 			NodeCert: nodeCert, AuditInterval: o.AuditInterval, Chips: o.Chips, GPIOClock: o.GPIOClock, Roots: roots,
+			Now: o.Now, Cameras: o.Cameras,
 		})
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("start node %s", nd.ID), err)

@@ -24,6 +24,7 @@ import (
 	"github.com/palisade/palisade/edge/doors"
 	"github.com/palisade/palisade/edge/doorwatch"
 	"github.com/palisade/palisade/edge/eventlog"
+	"github.com/palisade/palisade/edge/evidence"
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/headcount"
 	"github.com/palisade/palisade/edge/pki"
@@ -93,6 +94,8 @@ type Options struct {
 	NoAudit bool
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Cameras shapes the cameras the node runs (cameras.go).
+	Cameras CameraOptions
 }
 
 // Node is a running facility node.
@@ -108,6 +111,8 @@ type Node struct {
 	// Sally runs the sally ports this node owns.
 	Sally    *sallyport.Service
 	presence *presence.Engine
+	custody  *custody
+	cams     *cameras
 	API      *api.Server
 	exec     *actuator.Executor
 	http     *http.Server
@@ -187,6 +192,9 @@ func Start(opts Options) (_ *Node, err error) {
 	if n.presence, err = presence.New(pcfg, n.log); err != nil {
 		return nil, err
 	}
+	if n.custody, err = newCustody(f, opts.NodeID, n.log, opts.Now); err != nil {
+		return nil, err
+	}
 	router := replica.Router{
 		"presence":  presence.Applier{Dir: n.presence.Registry()},
 		"alarm":     alarm.Applier{CoalesceWindow: time.Duration(f.Alarms.CoalesceWindow)},
@@ -195,7 +203,9 @@ func Start(opts Options) (_ *Node, err error) {
 		"user":      accounts.Applier{Known: func(name string) bool { _, ok := f.User(name); return ok }},
 		"door":      doors.Applier{},
 		"sallyport": sallyport.Applier{Dir: sallyport.FacilityDirectory(f)},
+		"evidence":  evidence.Applier{},
 	}
+	n.custody.route(router) // headcount, rounds
 	// Everything the node starts from here is stopped by n.cancel and
 	// waited for by n.wg (Close).
 	ctx, cancel := context.WithCancel(context.Background())
@@ -223,6 +233,7 @@ func Start(opts Options) (_ *Node, err error) {
 		for _, st := range presence.Committed(as) {
 			n.presence.Sync(st)
 		}
+		n.custody.observe(as)
 		// A password changed on any console ends that user's sessions
 		// on every console.
 		for _, user := range accounts.Changed(as) {
@@ -251,6 +262,7 @@ func Start(opts Options) (_ *Node, err error) {
 		return nil, err
 	}
 	n.Alarms.Attach(n.Replica)
+	n.custody.attach(n.Replica, n.Alarms)
 	ds, err := doors.NewService(f, opts.NodeID, n.Alarms, n.Replica, n.log)
 	if err != nil {
 		return nil, err
@@ -265,6 +277,9 @@ func Start(opts Options) (_ *Node, err error) {
 	n.Sally = sally
 	n.apiMu.Unlock()
 	n.startSallyPorts(ctx, hw, outs)
+	if n.cams, err = n.startCameras(ctx); err != nil {
+		return nil, err
+	}
 
 	users := make([]api.User, 0, len(f.Users))
 	for _, u := range f.Users {
@@ -286,6 +301,10 @@ func Start(opts Options) (_ *Node, err error) {
 		Doors:      doorsAPI{f: f, rep: n.Replica},
 		SallyPorts: sallyAPI{f: f, rep: n.Replica, node: opts.NodeID},
 		Presence:   presenceAPI{f: f, rep: n.Replica},
+		Cameras:    camerasAPI{f: f, node: opts.NodeID, c: n.cams},
+		Headcount:  headcountAPI{n.custody},
+		Rounds:     roundsAPI{n.custody},
+		Reports:    reportsAPI{n.custody},
 		Gatherer:   n.reg, Registerer: n.reg, Logger: n.log, Now: opts.Now,
 	})
 	if err != nil {
@@ -343,6 +362,7 @@ func Start(opts Options) (_ *Node, err error) {
 	n.wg.Add(1)
 	go func() { defer n.wg.Done(); n.Sally.Run(ctx, 250*time.Millisecond) }()
 	n.runPresence(ctx)
+	n.custody.run(ctx, &n.wg) // the leader's schedules and zone rules, custody alarms
 	if opts.Simulate {
 		n.startSimulatedDevices(ctx)
 		n.wg.Add(1)

@@ -132,6 +132,7 @@ func (n *Node) runPresence(ctx context.Context) {
 				return
 			case ev := <-events:
 				emit(eng.Handle(ev))
+				n.custody.sighted(ev) // an officer at a checkpoint reader: a round check
 			case now := <-t.C:
 				emit(eng.Tick(now))
 			}
@@ -200,10 +201,21 @@ func (n *Node) simulateReader(ctx context.Context, dev facility.Device) (string,
 	if len(people) == 0 {
 		return "", false
 	}
+	// At a rounds checkpoint, an officer walks the rounds (custodydemo.go);
+	// appended last, so the residents' walks stay as they were.
+	patrol, patrols := n.custody.demoPatrol(door)
+	if patrols {
+		people = append(people, patrol)
+	}
 	// A week in which each goes out about every ten minutes.
 	const week = 7 * 24 * time.Hour
-	sc, err := scenario.Random(scenario.RandomConfig{Seed: 1, Start: time.Now(), Duration: week, Doorways: []scenario.Doorway{door},
-		People: people, Yard: door.A, Outings: float64(week / (10 * time.Minute)), Unlocked: []scenario.Period{{From: 0, To: 24 * time.Hour}}})
+	start := time.Now()
+	sc, err := scenario.Random(scenario.RandomConfig{Seed: 1, Start: start, Duration: week, Doorways: []scenario.Doorway{door},
+		People: people, Yard: door.A, Outings: float64(week / (10 * time.Minute)), Unlocked: []scenario.Period{{From: 0, To: 24 * time.Hour}},
+		Patrols: -1}) // staff walk only the rounds below
+	if err == nil && patrols {
+		err = walkRounds(sc, patrol, dev.ID, start, week)
+	}
 	if err != nil {
 		n.log.Error("demo RFID scenario", "reader", dev.ID, "err", err)
 		return "", false

@@ -44,6 +44,8 @@ type Camera struct {
 	delivered meter
 	width     int
 	height    int
+	anchor    *time.Time // presentation time 0 of the latest picture's session
+	anchorSeq uint64     // the first picture with that anchor
 
 	convMu sync.Mutex      // serialises conversions
 	scaler *h264dec.Scaler // created by Next, freed when Run ends

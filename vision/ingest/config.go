@@ -56,6 +56,22 @@ type Config struct {
 	// its last damaged picture (default 5 s).
 	DecodeErrorHold time.Duration
 
+	// OnAccessUnit, when set, receives every access unit depacketised
+	// from the camera, in decode order, from the first key frame of each
+	// session on — before the decoder's queue, so access units the
+	// decoder sheds because it lags still reach it (evidence clips keep
+	// every picture while analysis thins them). Key frames carry SPS and
+	// PPS (from the SDP when the camera sends them out of band). t is the
+	// picture's presentation time on Clock: the time the session's first
+	// packet with a presentation time arrived, minus that time, plus the
+	// access unit's own — exact frame spacing, no receive jitter.
+	//
+	// It runs on the session's RTP goroutine and must not block: a slow
+	// callback stalls the stream (and, past StallTimeout, reconnects it).
+	// The NAL units are shared with the decoder: the callback may keep
+	// them but must not modify them.
+	OnAccessUnit func(au [][]byte, t time.Time)
+
 	// Clock is the time source (nil: the wall clock).
 	Clock Clock
 	// Dial opens TCP connections (nil: net.Dialer).

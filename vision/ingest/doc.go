@@ -17,6 +17,11 @@
 // (30 s). Wrong credentials and unsupported codecs wait MaxRetry at once.
 // Timing goes through an injectable Clock (ingesttest.Clock in tests).
 //
+// OnAccessUnit hands every access unit, from the first key frame of each
+// session on and before the decoder's queue, to a consumer that keeps the
+// stream itself (evidence clips), dated on the Clock at the stream's own
+// frame spacing; FrameTime dates the frames Next returns on the same clock.
+//
 // Stats and Collector report received, decoded and delivered frame rates,
 // dropped and shed frames, decode errors and bytes.
 package ingest

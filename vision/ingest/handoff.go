@@ -59,8 +59,9 @@ func (c *Camera) Next(ctx context.Context, dst *h264dec.Frame) error {
 }
 
 // publish makes p the latest picture; damaged marks it as following a
-// loss or decoding error since the last key frame.
-func (c *Camera) publish(p *h264dec.Picture, damaged bool) {
+// loss or decoding error since the last key frame; anchor is the
+// session's presentation time 0 on the clock (nil: unknown).
+func (c *Camera) publish(p *h264dec.Picture, damaged bool, anchor *time.Time) {
 	now := c.clk.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -72,6 +73,9 @@ func (c *Camera) publish(p *h264dec.Picture, damaged bool) {
 	}
 	c.pic, c.picHurt = p, damaged
 	c.picSeq++
+	if anchor != c.anchor {
+		c.anchor, c.anchorSeq = anchor, c.picSeq
+	}
 	c.width, c.height = p.Width(), p.Height()
 	c.decoded.mark(now)
 	close(c.picCh)
@@ -97,4 +101,19 @@ func (c *Camera) dropPicture() {
 		c.pic.Release()
 		c.pic = nil
 	}
+}
+
+// FrameTime returns the presentation time of a frame Next returned, on the
+// camera's Clock — the clock OnAccessUnit dates access units with, so a
+// frame and the access unit it was decoded from have the same time. It
+// returns the zero time for a frame of an earlier session (Next hands out
+// only the latest picture, so only a caller holding on to an old frame
+// sees one) or while the session's clock is unknown.
+func (c *Camera) FrameTime(f *h264dec.Frame) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.anchor == nil || f.Seq < c.anchorSeq {
+		return time.Time{}
+	}
+	return c.anchor.Add(f.PTS)
 }

@@ -42,6 +42,13 @@ type session struct {
 	// then marks pictures damaged until the next key frame.
 	lost atomic.Bool
 
+	// anchor is the clock time of presentation time 0 of this session
+	// (nil until the first packet with a presentation time); set once by
+	// the RTP goroutine, read by the decoder's. anchorAt is the same
+	// time, for the RTP goroutine.
+	anchor   atomic.Pointer[time.Time]
+	anchorAt time.Time
+
 	// Owned by the RTP callback goroutine.
 	waitKey  bool
 	shedding bool
@@ -197,6 +204,14 @@ func (s *session) onPacket(pkt *rtp.Packet) {
 	c.n.lastPacket.Store(now.UnixNano())
 	c.n.packets.Add(1)
 	c.n.bytes.Add(uint64(pkt.MarshalSize()))
+	if s.anchorAt.IsZero() {
+		// gortsplib dates packets from the first key frame of the
+		// session on; the first one it dates fixes the session's clock.
+		if pts, ok := s.client.PacketPTS2(s.media, pkt); ok {
+			s.anchorAt = now.Add(-ticks90k(pts))
+			s.anchor.Store(&s.anchorAt)
+		}
+	}
 	au, err := s.rtpDec.Decode(pkt)
 	if err != nil {
 		if !errors.Is(err, rtph264.ErrMorePacketsNeeded) && !errors.Is(err, rtph264.ErrNonStartingPacketAndNoPrevious) {
@@ -212,17 +227,29 @@ func (s *session) onPacket(pkt *rtp.Packet) {
 	c.received.mark(now)
 	c.mu.Unlock()
 	key := h264dec.IsKey(au)
-	if s.waitKey || s.shedding {
+	if s.waitKey {
 		if !key {
 			c.n.shed.Add(1)
 			return
 		}
-		s.waitKey, s.shedding = false, false
+		s.waitKey = false
 	}
 	if key && s.forma.SPS != nil && s.forma.PPS != nil && !hasParams(au) {
 		au = append([][]byte{s.forma.SPS, s.forma.PPS}, au...)
 	}
-	pts, _ := s.client.PacketPTS2(s.media, pkt)
+	pts, ok := s.client.PacketPTS2(s.media, pkt)
+	if ok && !s.anchorAt.IsZero() && c.cfg.OnAccessUnit != nil {
+		// Before the decoder's queue: a clip keeps the pictures the
+		// decoder sheds.
+		c.cfg.OnAccessUnit(au, s.anchorAt.Add(ticks90k(pts)))
+	}
+	if s.shedding {
+		if !key {
+			c.n.shed.Add(1)
+			return
+		}
+		s.shedding = false
+	}
 	select {
 	case s.queue <- accessUnit{nalus: au, pts: ticks90k(pts)}:
 	default:
@@ -284,7 +311,7 @@ func (s *session) decode(dec *h264dec.Decoder) {
 				c.decodeError(errors.New("h264dec: picture concealed after a decoding error"))
 			}
 			s.streamed.Store(true)
-			c.publish(p, damaged)
+			c.publish(p, damaged, s.anchor.Load())
 		}
 	}
 }

@@ -1338,6 +1338,10 @@
     }
   }
 
+  // For the console's other scripts (custody.js): the same requests, words and session.
+  window.palisade = { api, text, show, clock, fmtAge, zoneName: (id) => zoneNames[id] || id, session: () => ({ signedIn: st.signedIn, role: st.role, user: st.user }) };
+  Object.assign(window.palisade, { kindTitle, alarms: () => [...st.alarms.values()], alarmRow: (id) => st.rows.get(id)?.el }); // cameras.js
+
   // ---- start ----
 
   (async () => {
