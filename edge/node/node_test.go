@@ -45,7 +45,7 @@ func startFacility(t *testing.T, simulate bool) []*node.Node {
 
 // startWith starts f's nodes like startFacility, with fo's options on top
 // (data directory, free ports, the tests' CA and logger are filled in).
-func startWith(t *testing.T, f *facility.Facility, fo node.FacilityOptions) []*node.Node {
+func startWith(t testing.TB, f *facility.Facility, fo node.FacilityOptions) []*node.Node {
 	t.Helper()
 	fo.DataDir, fo.FreePorts, fo.CA = t.TempDir(), true, testCA()
 	if fo.Chips == nil && !fo.Simulate {
@@ -68,7 +68,7 @@ func startWith(t *testing.T, f *facility.Facility, fo node.FacilityOptions) []*n
 }
 
 // waitQuorum waits until the console's node sees a quorum.
-func waitQuorum(t *testing.T, ctx context.Context, c *apiclient.Client) {
+func waitQuorum(t testing.TB, ctx context.Context, c *apiclient.Client) {
 	t.Helper()
 	for {
 		if st, err := c.Cluster(ctx); err == nil && st.Quorum {
@@ -81,7 +81,7 @@ func waitQuorum(t *testing.T, ctx context.Context, c *apiclient.Client) {
 	}
 }
 
-func login(t *testing.T, ctx context.Context, n *node.Node, user string) *apiclient.Client {
+func login(t testing.TB, ctx context.Context, n *node.Node, user string) *apiclient.Client {
 	t.Helper()
 	c, err := apiclient.Login(ctx, n.URL(), user, "demo-"+user, apiclient.WithRoots(testCA().Pool()))
 	if err != nil {
@@ -90,7 +90,7 @@ func login(t *testing.T, ctx context.Context, n *node.Node, user string) *apicli
 	return c
 }
 
-func next(t *testing.T, ctx context.Context, ch <-chan alarm.Event) alarm.Event {
+func next(t testing.TB, ctx context.Context, ch <-chan alarm.Event) alarm.Event {
 	t.Helper()
 	select {
 	case ev, ok := <-ch:

@@ -19,12 +19,17 @@ const (
 // (priority 1, one per person), an impossible crossing (priority 2, one
 // per person and reader). Other outputs raise none. The node raises them
 // locally (alarm.Service.RaiseLocal), so they show without a quorum.
+// FirstReadEvidence starts the evidence line of an unknown-tag alarm that
+// gives the passage's first read, to the nanosecond (UTC, RFC 3339).
+const FirstReadEvidence = "first read at "
+
 func Alarm(o Output) (alarm.Raise, bool) {
 	switch o := o.(type) {
 	case UnknownTag:
 		return alarm.Raise{Key: AlarmUnknownTag + "/" + string(o.EPC), Kind: AlarmUnknownTag, Priority: 2, Zone: o.Zone, Device: o.Reader,
 			Message: fmt.Sprintf("unregistered tag %s read %d times by %s (antenna %d, facing %s) at %s",
-				o.EPC, o.Reads, o.Reader, o.Antenna, o.Zone, o.At.Format(time.TimeOnly))}, true
+				o.EPC, o.Reads, o.Reader, o.Antenna, o.Zone, o.At.Format(time.TimeOnly)),
+			Evidence: []string{FirstReadEvidence + o.At.UTC().Format(time.RFC3339Nano)}}, true
 	case Missing:
 		where := "never read since the node started"
 		if o.Reader != "" {
