@@ -1,12 +1,18 @@
 package central
 
 import (
+	"context"
+	"crypto/sha256"
 	"embed"
 	"encoding/json"
 	"errors"
 	"io/fs"
 	"net/http"
 	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -24,6 +30,14 @@ var static embed.FS
 //	POST /api/v1/alarms/resolve?id=F/KIND   resolve an HQ alarm (?by=NAME)
 //	GET  /metrics                           Prometheus
 func (s *Service) Handler() http.Handler {
+	mux := s.routes()
+	if len(s.cfg.Analysts) == 0 {
+		return mux // loopback only (Config.Validate)
+	}
+	return s.authenticate(mux)
+}
+
+func (s *Service) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	sub, _ := fs.Sub(static, "static") // cannot fail: the directory is embedded
 	mux.Handle("GET /", http.FileServerFS(sub))
@@ -59,7 +73,9 @@ func (s *Service) Handler() http.Handler {
 	})
 	mux.HandleFunc("POST /api/v1/alarms/resolve", func(w http.ResponseWriter, r *http.Request) {
 		by := r.URL.Query().Get("by")
-		if by == "" {
+		if name, ok := r.Context().Value(analystKey{}).(string); ok {
+			by = name // the authenticated analyst, not what the query says
+		} else if by == "" {
 			by = "analyst"
 		}
 		err := s.ResolveAlarm(r.URL.Query().Get("id"), by)
@@ -93,4 +109,41 @@ func respond(w http.ResponseWriter, v any, err error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+type analystKey struct{}
+
+// authenticate lets analysts in with HTTP basic auth; /metrics too (a
+// scraper is given an account). A verified password is remembered for
+// five minutes by its SHA-256, so the dashboard's polling does not pay
+// bcrypt on every request.
+func (s *Service) authenticate(next http.Handler) http.Handler {
+	hashes := map[string][]byte{}
+	for _, a := range s.cfg.Analysts {
+		hashes[a.Name] = []byte(a.PasswordHash)
+	}
+	var mu sync.Mutex
+	ok := map[[32]byte]time.Time{}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, pw, given := r.BasicAuth()
+		hash, known := hashes[name]
+		key := sha256.Sum256([]byte(name + "\x00" + pw))
+		mu.Lock()
+		until, cached := ok[key]
+		mu.Unlock()
+		switch {
+		case !given || !known:
+		case cached && time.Now().Before(until):
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), analystKey{}, name)))
+			return
+		case bcrypt.CompareHashAndPassword(hash, []byte(pw)) == nil:
+			mu.Lock()
+			ok[key] = time.Now().Add(5 * time.Minute)
+			mu.Unlock()
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), analystKey{}, name)))
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Basic realm="Palisade HQ", charset="UTF-8"`)
+		http.Error(w, "log in with an HQ analyst's account", http.StatusUnauthorized)
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -40,6 +41,17 @@ type Config struct {
 	PageBytes   int           `yaml:"page_bytes"`   // bytes of records asked per page (1 MiB)
 
 	Facilities []Facility `yaml:"facilities"`
+
+	// Analysts may use the dashboard and the API (HTTP basic auth over
+	// the listener; use tls_cert/tls_key off loopback). Without any, HQ
+	// serves only on a loopback address.
+	Analysts []Analyst `yaml:"analysts"`
+}
+
+// Analyst is an HQ account.
+type Analyst struct {
+	Name         string `yaml:"name"`
+	PasswordHash string `yaml:"password_hash"` // bcrypt ($2a$, $2b$, $2y$)
 }
 
 // Facility is one facility HQ pulls.
@@ -94,6 +106,18 @@ func (c *Config) Validate() error {
 	}
 	if c.PageBytes < uplink.MaxRecordBytes || c.PageBytes > 64<<20 {
 		bad("page_bytes", "%d is not in %d..%d", c.PageBytes, uplink.MaxRecordBytes, 64<<20)
+	}
+	for i, a := range c.Analysts {
+		p := fmt.Sprintf("analysts[%d]", i)
+		if a.Name == "" || strings.ContainsAny(a.Name, ": ") {
+			bad(p+".name", "%q: a name without spaces or colons is required", a.Name)
+		}
+		if !strings.HasPrefix(a.PasswordHash, "$2") {
+			bad(p+".password_hash", "a bcrypt hash is required ($2a$, $2b$ or $2y$)")
+		}
+	}
+	if len(c.Analysts) == 0 && c.Listen != "" && !loopback(c.Listen) {
+		bad("analysts", "listen %s is not a loopback address: HQ's dashboard shows every facility, so it needs analysts' accounts", c.Listen)
 	}
 	if len(c.Facilities) == 0 {
 		bad("facilities", "at least one facility is required")
@@ -296,4 +320,17 @@ func loadCredentials(f Facility, now time.Time) (credentials, error) {
 		return credentials{}, fmt.Errorf("facility %s: cert %s (%s %q) cannot pull this facility: %w", f.ID, f.Cert, role, name, err)
 	}
 	return credentials{roots: roots, cert: cert}, nil
+}
+
+// loopback reports whether a listen address only accepts local clients.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

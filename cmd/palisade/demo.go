@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/palisade/palisade/central"
 	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/node"
@@ -87,7 +89,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stdout, "  kiosks of  %-7s %s\n", n.Replica.ID(), k)
 		}
 	}
-	fmt.Fprintf(stdout, "  headquarters     %s  (the province's dashboard: pulls this facility every 10 s)\n", hq.url)
+	fmt.Fprintf(stdout, "  headquarters     %s  (the province's dashboard, hq / demo-hq: pulls this facility every 10 s)\n", hq.url)
 	fmt.Fprintf(stdout, "\n  HTTPS from the demo's own facility CA: your browser warns once per address, since it\n")
 	fmt.Fprintf(stdout, "  does not know that CA — accept it, or import %s into the browser\n",
 		filepath.Join(*data, pki.CAFile))
@@ -136,6 +138,11 @@ func startDemoHQ(ctx context.Context, f *facility.Facility, ca *pki.CA, nodes []
 		cfg.Listen = "127.0.0.1:0"
 	}
 	cfg.DarkAfter = time.Minute
+	hash, err := bcrypt.GenerateFromPassword([]byte("demo-hq"), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Analysts = []central.Analyst{{Name: "hq", PasswordHash: string(hash)}}
 	fc := central.Facility{ID: f.ID, Name: f.Name, CA: filepath.Join(data, pki.CAFile),
 		Cert: filepath.Join(dir, pki.CertFile("hq")), Key: filepath.Join(dir, pki.KeyFile("hq"))}
 	for _, n := range nodes {
