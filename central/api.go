@@ -72,6 +72,13 @@ func (s *Service) routes() *http.ServeMux {
 		respond(w, a, err)
 	})
 	mux.HandleFunc("POST /api/v1/alarms/resolve", func(w http.ResponseWriter, r *http.Request) {
+		// A page on another site can make the browser POST here with the
+		// analyst's credentials, but it cannot add a header without the
+		// browser asking first (CORS): only HQ's own dashboard sends it.
+		if r.Header.Get("X-HQ-Request") != "1" {
+			http.Error(w, "missing X-HQ-Request: 1 (HQ's dashboard sends it; a cross-site form cannot)", http.StatusForbidden)
+			return
+		}
 		by := r.URL.Query().Get("by")
 		if name, ok := r.Context().Value(analystKey{}).(string); ok {
 			by = name // the authenticated analyst, not what the query says

@@ -55,3 +55,24 @@ func TestAnalystsLogIn(t *testing.T) {
 		t.Fatalf("loopback without accounts: %v", err)
 	}
 }
+
+// Resolving needs the dashboard's header: a cross-site form cannot send it.
+func TestResolveNeedsTheDashboardsHeader(t *testing.T) {
+	w := newWorld(t, 1, uplink.Feed{})
+	h := w.startHQ(uplink.SystemClock{})
+	srv := httptest.NewServer(h.Handler())
+	defer srv.Close()
+	resp, err := http.Post(srv.URL+"/api/v1/alarms/resolve?id=x", "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a form's POST: %d, want 403", resp.StatusCode)
+	}
+	cfg := *w.cfg
+	cfg.Listen, cfg.Analysts = "10.0.0.5:8480", []Analyst{{Name: "marie", PasswordHash: "$2a$10$abc"}}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "tls_cert") {
+		t.Fatalf("passwords in clear off loopback: %v", err)
+	}
+}

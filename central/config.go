@@ -116,6 +116,9 @@ func (c *Config) Validate() error {
 			bad(p+".password_hash", "a bcrypt hash is required ($2a$, $2b$ or $2y$)")
 		}
 	}
+	if len(c.Analysts) > 0 && c.TLSCert == "" && c.Listen != "" && !loopback(c.Listen) {
+		bad("tls_cert", "listen %s is not a loopback address: analysts' passwords would cross the network in clear; give tls_cert and tls_key", c.Listen)
+	}
 	if len(c.Analysts) == 0 && c.Listen != "" && !loopback(c.Listen) {
 		bad("analysts", "listen %s is not a loopback address: HQ's dashboard shows every facility, so it needs analysts' accounts", c.Listen)
 	}

@@ -146,12 +146,16 @@ func TestAPIDashboardAndMetrics(t *testing.T) {
 	if _, _, err := h.Store().Raise("north", AlarmRecordsLost, "", "test", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Post(srv.URL+"/api/v1/alarms/resolve?id=north/records_lost&by=analyst-7", "", nil)
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/alarms/resolve?id=north/records_lost&by=analyst-7", nil)
+	req.Header.Set("X-HQ-Request", "1") // as the dashboard sends it
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("resolve: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	if resp, _ := http.Post(srv.URL+"/api/v1/alarms/resolve?id=north/nothing", "", nil); resp.StatusCode != 404 {
+	req, _ = http.NewRequest("POST", srv.URL+"/api/v1/alarms/resolve?id=north/nothing", nil)
+	req.Header.Set("X-HQ-Request", "1")
+	if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != 404 {
 		t.Errorf("resolving an unknown alarm: %d", resp.StatusCode)
 	}
 	if resp, _ := http.Get(srv.URL + "/api/v1/facilities/south"); resp.StatusCode != 404 {

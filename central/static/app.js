@@ -102,7 +102,7 @@ async function detail(id) {
     const b = el("button", "Resolve");
     b.addEventListener("click", async (ev) => {
       ev.stopPropagation();
-      await fetch("/api/v1/alarms/resolve?id=" + encodeURIComponent(a.id), { method: "POST" });
+      await fetch("/api/v1/alarms/resolve?id=" + encodeURIComponent(a.id), { method: "POST", headers: { "X-HQ-Request": "1" } });
       refresh();
     });
     li.appendChild(b);

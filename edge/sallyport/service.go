@@ -126,6 +126,7 @@ type job struct {
 	at    time.Time
 	in    Input
 	actor string
+	scan  *scanRun
 }
 
 type jobKind uint8
@@ -134,7 +135,7 @@ const (
 	jobDrive jobKind = iota + 1
 	jobScan
 	jobAlarm
-	jobInput
+	jobJudge
 )
 
 // NewService builds the service of the sally ports f gives to node. rep
@@ -240,18 +241,48 @@ func (s *Service) Tick(now time.Time) {
 	s.wakeLocked()
 }
 
-// finishLocked judges p's scan and queues its result (s.mu held).
+// finishLocked ends p's scan and hands it to the worker to be judged
+// (s.mu held). Judging thousands of frames takes a while: never under the
+// lock that Observe, on raft's apply goroutine, needs.
 func (s *Service) finishLocked(p *port, at time.Time) {
 	sc := p.scan
 	p.scan = nil
+	s.jobs = append(s.jobs, job{kind: jobJudge, port: p, scan: sc, at: at})
+	s.wakeLocked()
+}
+
+// judge judges a finished scan and commits its result — if the machine
+// still waits for that very scan: a rescan or a new declaration since
+// then voids it (its verdict answered another question).
+func (s *Service) judge(ctx context.Context, j job) {
+	sc := j.scan
 	res, ev := sc.det.Judge(sc.end)
 	if sc.frames == 0 {
 		res, ev = Inconclusive, Evidence{Verdict: Inconclusive.String(), Reason: "the radar sent nothing during the scan"}
 	}
 	ev.Began = sc.start
-	s.log.Info("scan judged", "port", p.cfg.ID, "result", res, "frames", sc.frames, "reason", ev.Reason)
-	s.jobs = append(s.jobs, job{kind: jobInput, port: p, in: Input{Kind: ScanResult, Result: res, Reason: ev.Reason, Evidence: &ev}, at: at})
-	s.wakeLocked()
+	current := false
+	_ = s.rep.View(func(tx *bolt.Tx) error {
+		if m, _ := Load(tx, j.port.cfg.ID); m.Scan != Scanning {
+			return nil
+		}
+		steps := History(tx, j.port.cfg.ID, 64)
+		for i := len(steps) - 1; i >= 0; i-- {
+			if st := steps[i]; st.Input.Kind == StartScan && len(st.Outputs) > 0 {
+				current = st.Index == sc.index
+				break
+			}
+		}
+		return nil
+	})
+	if !current {
+		s.log.Info("scan result dropped: the scan was voided or superseded", "port", j.port.cfg.ID, "result", res)
+		return
+	}
+	s.log.Info("scan judged", "port", j.port.cfg.ID, "result", res, "frames", sc.frames, "reason", ev.Reason)
+	if err := s.propose(ctx, j.port, Input{Kind: ScanResult, Result: res, Reason: ev.Reason, Evidence: &ev}); err != nil {
+		s.log.Error("scan result not recorded: the vehicle stays held", "port", j.port.cfg.ID, "err", err)
+	}
 }
 
 func (s *Service) poke() {
@@ -295,6 +326,12 @@ func (s *Service) Observe(as []replica.Applied) {
 			p.approvedAt = time.Time{}
 		}
 		if age := now.Sub(a.Time); a.Time.IsZero() || age > MaxAge {
+			if age < time.Minute && len(outs) > 0 {
+				// Not a replay: this node's clock and the leader's
+				// disagree, or it is far behind — say so.
+				s.log.Warn("sally port step not acted on: older than the bound when applied here", "port", b.Port,
+					"index", a.Index, "age", age, "bound", MaxAge)
+			}
 			continue
 		}
 		for i, o := range outs {
@@ -375,10 +412,8 @@ func (s *Service) do(ctx context.Context, j job) {
 		s.beginScan(j)
 	case jobAlarm:
 		s.raise(ctx, j)
-	case jobInput:
-		if err := s.propose(ctx, j.port, j.in); err != nil {
-			s.log.Error("scan result not recorded: the vehicle stays held", "port", j.port.cfg.ID, "err", err)
-		}
+	case jobJudge:
+		s.judge(ctx, j)
 	}
 }
 
@@ -474,6 +509,11 @@ func (s *Service) nextInputLocked(p *port, m Machine) (Input, bool) {
 // committed actuation executed with read-back by this node's executor; the
 // ids derive from the step, so a retry after a failure does not act twice.
 func (s *Service) drive(ctx context.Context, j job) {
+	if age := s.now().Sub(j.at); age > MaxAge {
+		s.log.Warn("gate not driven: the step waited too long to be acted on", "port", j.port.cfg.ID, "gate", j.out.Gate,
+			"drive", j.out.Drive, "age", age, "bound", MaxAge)
+		return
+	}
 	g := j.port.cfg.Outer
 	if j.out.Gate == Inner {
 		g = j.port.cfg.Inner
