@@ -23,31 +23,11 @@ import (
 // nobody registered raises an alarm; the reader unplugged is a device
 // fault, and once plugged in again the next crossing is seen.
 func TestPresenceThroughTheNode(t *testing.T) {
-	f, err := facility.Parse("facility.yaml", examples.Facility)
-	if err != nil {
-		t.Fatal(err)
-	}
-	link := filepath.Join(t.TempDir(), "ttyRFID")
-	for i, d := range f.Devices {
-		if d.ID == "b-01-rfid" {
-			f.Devices[i].Transport = facility.Transport{Serial: link, Baud: 115200}
-		}
-	}
 	resident, _ := rfid.ParseEPC("E28011700000020A1B2C1007") // Jordan Price, cell b-01
 	stranger, _ := rfid.ParseEPC("E2801170000002FFFFFF0001")
-	door := scenario.Doorway{ID: "b-01-rfid", A: "hb-b", B: "b-01"}
-	sc, err := scenario.New([]scenario.Doorway{door}, []scenario.Person{
-		{ID: "r-1007", EPC: resident, Role: scenario.Resident, Home: "b-01"},
-		{EPC: stranger, Role: scenario.Unknown, Home: "hb-b"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := simrfid.Open(simrfid.Config{Link: link, Scenario: sc, Doorway: door.ID, Addr: 0x01, MissRate: 0.05, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
+	f, sc, door, sim := cellDoorReader(t, 3,
+		scenario.Person{ID: "r-1007", EPC: resident, Role: scenario.Resident, Home: "b-01"},
+		scenario.Person{EPC: stranger, Role: scenario.Unknown, Home: "hb-b"})
 	nodes := startWith(t, f, node.FacilityOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -130,4 +110,34 @@ func TestPresenceThroughTheNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitZone("r-1007", "b-01")
+}
+
+// cellDoorReader is the example facility with the reader at the door of
+// cell b-01 (zones hb-b | b-01) moved onto a pseudo-terminal, where an
+// R2000 simulator (5 % missed reads) shows it people walking: the
+// facility, the scenario that moves them, the doorway and the simulator
+// (closed at the end of the test).
+func cellDoorReader(t testing.TB, seed int64, people ...scenario.Person) (*facility.Facility, *scenario.Scenario, scenario.Doorway, *simrfid.Reader) {
+	t.Helper()
+	f, err := facility.Parse("facility.yaml", examples.Facility)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "ttyRFID")
+	for i, d := range f.Devices {
+		if d.ID == "b-01-rfid" {
+			f.Devices[i].Transport = facility.Transport{Serial: link, Baud: 115200}
+		}
+	}
+	door := scenario.Doorway{ID: "b-01-rfid", A: "hb-b", B: "b-01"}
+	sc, err := scenario.New([]scenario.Doorway{door}, people)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := simrfid.Open(simrfid.Config{Link: link, Scenario: sc, Doorway: door.ID, Addr: 0x01, MissRate: 0.05, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	return f, sc, door, sim
 }

@@ -3,18 +3,14 @@ package node_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/palisade/palisade/edge/alarm"
-	"github.com/palisade/palisade/edge/facility"
 	"github.com/palisade/palisade/edge/node"
 	"github.com/palisade/palisade/edge/presence"
-	"github.com/palisade/palisade/examples"
-	simrfid "github.com/palisade/palisade/firmware-sim/rfid"
 	"github.com/palisade/palisade/firmware-sim/rfid/scenario"
 	"github.com/palisade/palisade/sensors/rfid"
 )
@@ -29,31 +25,12 @@ import (
 //	go test -run '^$' -bench RFIDReadToAlarm -benchtime 1x ./edge/node
 func BenchmarkRFIDReadToAlarm(b *testing.B) {
 	const samples = 40
-	f, err := facility.Parse("facility.yaml", examples.Facility)
-	if err != nil {
-		b.Fatal(err)
-	}
-	link := filepath.Join(b.TempDir(), "ttyRFID")
-	for i, d := range f.Devices {
-		if d.ID == "b-01-rfid" {
-			f.Devices[i].Transport = facility.Transport{Serial: link, Baud: 115200}
-		}
-	}
-	door := scenario.Doorway{ID: "b-01-rfid", A: "hb-b", B: "b-01"}
 	var strangers []scenario.Person
 	for i := range samples {
 		epc, _ := rfid.ParseEPC(fmt.Sprintf("E2801170000002FFFFFF%04X", i))
 		strangers = append(strangers, scenario.Person{EPC: epc, Role: scenario.Unknown, Home: "hb-b"})
 	}
-	sc, err := scenario.New([]scenario.Doorway{door}, strangers)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sim, err := simrfid.Open(simrfid.Config{Link: link, Scenario: sc, Doorway: door.ID, Addr: 0x01, MissRate: 0.05, Seed: 5})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer sim.Close()
+	f, sc, door, _ := cellDoorReader(b, 5, strangers...)
 	nodes := startWith(b, f, node.FacilityOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
